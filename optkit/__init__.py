@@ -1,0 +1,17 @@
+"""optkit: the small, vectorized NumPy library behind the book.
+
+Parameters are one array of shape (..., d): leading axes are independent problems.
+Every optimizer has ``init(theta)`` and a pure ``step(theta, state, objective)``;
+:func:`optimize` runs one on a batch of starting points and returns a :class:`Trace`.
+"""
+
+from . import objectives, schedules
+from .first_order import SGD, Momentum, Nesterov, clip_by_norm, clip_by_value, clip_gradients
+from .objectives import Objective
+from .run import Trace, optimize
+from .source import show, source
+
+__all__ = [
+    "Objective", "optimize", "Trace", "objectives", "schedules", "show", "source",
+    "SGD", "Momentum", "Nesterov", "clip_by_norm", "clip_by_value", "clip_gradients",
+]

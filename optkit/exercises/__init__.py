@@ -1,0 +1,11 @@
+"""Checkers for the code exercises.
+
+Each chapter's checkers live in a submodule (``ch8_3`` for section 8.3, ...) and are
+re-exported here, so a notebook calls ``optkit.exercises.check_momentum_step(my_fn)``.
+A checker prints a verdict and a hint and returns True or False; it never raises, so a
+notebook with an unfinished stub still runs top to bottom.
+"""
+
+from ._grading import Verdict, grade
+
+__all__ = ["Verdict", "grade"]

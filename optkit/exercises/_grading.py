@@ -1,0 +1,45 @@
+"""The machinery every checker shares: run the reader's code, compare, print a verdict."""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of one check: ``passed`` plus the message shown to the reader."""
+
+    passed: bool
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __repr__(self) -> str:  # what a notebook shows if the verdict is the cell's value
+        return self.message
+
+
+def grade(name: str, test: Callable[[], str | None], hint: str) -> Verdict:
+    """Run ``test``: it returns None when the answer is right, or a string saying what is wrong.
+
+    A stub that raises ``NotImplementedError`` is "not attempted yet"; any other exception
+    is reported with its last line, never re-raised.
+    """
+    try:
+        problem = test()
+    except NotImplementedError:
+        return _say(False, f"[{name}] not attempted yet: replace the `raise NotImplementedError`"
+                           f" with your code.\nHint: {hint}")
+    except Exception as exc:  # the reader's code crashed: report, do not raise
+        last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        return _say(False, f"[{name}] your function raised {last}\nHint: {hint}")
+    if problem is None:
+        return _say(True, f"[{name}] correct. Well done!")
+    return _say(False, f"[{name}] not yet: {problem}\nHint: {hint}")
+
+
+def _say(passed: bool, message: str) -> Verdict:
+    print(("PASS " if passed else "FAIL ") + message)
+    return Verdict(passed, message)
