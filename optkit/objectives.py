@@ -9,8 +9,8 @@ a cliff). Each returns an :class:`Objective` with analytic ``f``, ``grad`` and `
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 import numpy as np
 
@@ -190,7 +190,9 @@ def saddle() -> Objective:
 
 def cliff(height: float = 20.0, steepness: float = 20.0, wall: float = 1.0,
           centre: float = 2.0) -> Objective:
-    """A bowl with a cliff (8.2.4): f = 1/2((x - centre)^2 + y^2) + height * sigmoid(steepness (x - wall)).
+    """A bowl with a cliff (8.2.4).
+
+    f(x, y) = 1/2 ((x - centre)^2 + y^2) + height * sigmoid(steepness * (x - wall)).
 
     Left of ``x = wall`` the surface is a gentle slope down towards the bowl's centre; at the
     wall it rises by ``height`` over a width of about ``1 / steepness``. On the wall's face the

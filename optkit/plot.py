@@ -71,7 +71,7 @@ def contour(objective, ax=None, bounds=None, levels=25, n=200, log=False,
 
 
 def trajectories(ax, thetas, labels=None, colors=None, objective=None, markers=True):
-    """Draw the paths in ``thetas`` (steps+1, [n,] d) on ``ax``; d = 2, or d = 1 with ``objective``."""
+    """Draw the paths ``thetas`` (steps+1, [n,] d) on ``ax``: d = 2, or d = 1 with ``objective``."""
     paths = _as_paths(thetas)
     n = paths.shape[1]
     labels = [None] * n if labels is None else list(labels)
