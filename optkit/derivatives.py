@@ -1,0 +1,67 @@
+"""Finite-difference derivatives: check an analytic gradient, or get curvature without one.
+
+All three functions use central differences, whose error shrinks like ``eps**2`` (a forward
+difference only shrinks like ``eps``), and all broadcast over leading axes: ``theta`` has
+shape ``(..., d)`` and each leading index is an independent point. They cost ``2 d``
+evaluations of ``f`` or ``grad`` per point (two for the Hessian-vector product), done as one
+batched call, so they are meant for small ``d``: tests, and the curvature pictures of 8.2.
+
+The default step ``eps = 1e-5`` balances the truncation error (about ``eps**2`` times the
+third derivative) against rounding (about ``1e-16 / eps`` times the function's size), which
+suits functions whose values and derivatives are of moderate size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _checks
+
+
+def _points(theta) -> np.ndarray:
+    theta = np.asarray(theta, dtype=float)
+    if theta.ndim == 0:
+        raise ValueError("theta must have shape (..., d) with d >= 1, got a scalar")
+    return theta
+
+
+def numerical_gradient(f, theta, eps: float = 1e-5) -> np.ndarray:
+    """Central-difference gradient of ``f: (..., d) -> (...)`` at ``theta`` of shape (..., d).
+
+    g_i = (f(theta + eps e_i) - f(theta - eps e_i)) / (2 eps), all i and all points at once.
+    """
+    _checks.positive("eps", eps)
+    theta = _points(theta)
+    step = eps * np.eye(theta.shape[-1])  # row i is eps e_i
+    shifted = theta[..., None, :]  # (..., 1, d) broadcast against the d shifts
+    return (f(shifted + step) - f(shifted - step)) / (2 * eps)
+
+
+def numerical_hessian(grad, theta, eps: float = 1e-5) -> np.ndarray:
+    """Central-difference Hessian from ``grad: (..., d) -> (..., d)``, shape (..., d, d).
+
+    Row i is (grad(theta + eps e_i) - grad(theta - eps e_i)) / (2 eps), the derivative of the
+    gradient along e_i. The exact Hessian is symmetric; the estimate is symmetrized,
+    (H + H^T) / 2, which also averages away part of the rounding error.
+    """
+    _checks.positive("eps", eps)
+    theta = _points(theta)
+    step = eps * np.eye(theta.shape[-1])
+    shifted = theta[..., None, :]
+    H = (grad(shifted + step) - grad(shifted - step)) / (2 * eps)
+    return 0.5 * (H + np.swapaxes(H, -1, -2))
+
+
+def hessian_vector_product(grad, theta, v, eps: float = 1e-5) -> np.ndarray:
+    """H(theta) v without forming H: two gradient evaluations, shape (..., d).
+
+    H v ~ (grad(theta + h v) - grad(theta - h v)) / (2 h) with h = eps / ||v||, so the
+    step taken in parameter space has length ``eps`` whatever the size of ``v``. A zero
+    ``v`` gives a zero product. ``v`` broadcasts against ``theta``.
+    """
+    _checks.positive("eps", eps)
+    theta = _points(theta)
+    v = np.asarray(v, dtype=float)
+    norm = np.sqrt((v**2).sum(-1, keepdims=True))
+    h = eps / np.where(norm > 0, norm, 1.0)
+    return (grad(theta + h * v) - grad(theta - h * v)) / (2 * h)
