@@ -38,23 +38,6 @@ class Trace:
         return self.thetas.shape[0] - 1
 
 
-def _reusing_gradient(objective: Objective):
-    """Wrap ``objective`` so a gradient asked for twice at the same array is computed once.
-
-    The driver evaluates grad(theta_k) to record its norm; most optimizers then ask for the
-    very same gradient inside ``step``. The identity test is exact because ``step`` is pure
-    and the driver never writes into an iterate.
-    """
-    last = [None, None]
-
-    def grad(theta):
-        if theta is not last[0]:
-            last[0], last[1] = theta, objective.grad(theta)
-        return last[1]
-
-    return replace(objective, grad=grad)
-
-
 def _check_theta0(objective: Objective, theta0) -> np.ndarray:
     theta = np.array(theta0, dtype=float)  # a copy: the caller's array is never touched
     if theta.ndim == 0:
@@ -69,7 +52,8 @@ def _check_theta0(objective: Objective, theta0) -> np.ndarray:
 
 
 def optimize(opt, objective: Objective, theta0, steps: int, *,
-             record: Callable[[np.ndarray, object], dict] | None = None) -> Trace:
+             record: Callable[[np.ndarray, object], dict] | None = None,
+             chunk: int | None = None) -> Trace:
     """Run ``steps`` iterations of ``opt`` on ``objective`` from ``theta0`` of shape (..., d).
 
     Leading axes of ``theta0`` are independent problems, all advanced by one vectorized
@@ -77,38 +61,79 @@ def optimize(opt, objective: Objective, theta0, steps: int, *,
     flagged in ``Trace.diverged`` and frozen at its last finite iterate; no warning escapes.
     ``record(theta, state)``, if given, returns a dict of arrays stored per iteration in
     ``Trace.extras`` (e.g. an averaged iterate kept in the optimizer's state).
+
+    Cost: the loop does only what the optimizer asks for. When ``step`` asks for the gradient
+    at the current iterate (every method but Nesterov's does), its norm is recorded on the
+    way; values, and gradient norms that were not seen, are evaluated after the loop on
+    ``chunk`` iterates at a time, in one vectorized call per chunk (by default as many as
+    keep a chunk under 2**16 parameters).
     """
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
     theta = _check_theta0(objective, theta0)
     batch = theta.shape[:-1]
+    chunk = max(1, 2**16 // theta.size) if chunk is None else chunk
     thetas = np.empty((steps + 1,) + theta.shape)
-    values = np.empty((steps + 1,) + batch)
-    grad_norms = np.empty((steps + 1,) + batch)
-    diverged = np.zeros(batch, dtype=bool)
+    grad_norms = np.full((steps + 1,) + batch, np.nan)
+    seen = np.zeros(steps + 1, dtype=bool)  # gradient norm recorded during the loop
     extras: dict[str, np.ndarray] = {}
-    objective = _reusing_gradient(objective)
+    current = {"k": 0, "theta": theta}
 
+    def grad(x):
+        g = objective.grad(x)
+        k = current["k"]
+        if x is current["theta"] and not seen[k]:
+            grad_norms[k] = np.sqrt(np.einsum("...i,...i->...", g, g))
+            seen[k] = True
+        return g
+
+    watched = replace(objective, grad=grad)
     with np.errstate(all="ignore"):
         state = opt.init(theta)
         for k in range(steps + 1):
-            value = np.asarray(objective.f(theta), dtype=float)
-            if value.shape != batch:
-                raise ValueError(f"{objective.name} returned values of shape {value.shape} "
-                                 f"for theta of shape {theta.shape}; expected {batch}")
-            gnorm = np.sqrt((objective.grad(theta) ** 2).sum(-1))
-            bad = ~(np.isfinite(value) & np.isfinite(gnorm) & np.isfinite(theta).all(-1))
-            if k > 0 and (bad.any() or diverged.any()):
-                diverged |= bad
-                theta = np.where(diverged[..., None], thetas[k - 1], theta)
-                value = np.where(diverged, values[k - 1], value)
-                gnorm = np.where(diverged, grad_norms[k - 1], gnorm)
-            thetas[k], values[k], grad_norms[k] = theta, value, gnorm
+            current["k"], current["theta"] = k, theta
+            thetas[k] = theta
             if record is not None:
                 for name, arr in record(theta, state).items():
                     if name not in extras:
                         extras[name] = np.empty((steps + 1,) + np.shape(arr))
                     extras[name][k] = arr
             if k < steps:
-                theta, state = opt.step(theta, state, objective)
+                theta, state = opt.step(theta, state, watched)
+        values = _evaluate(objective, thetas, chunk)
+        if batch and values.shape[1:] != batch or not batch and values.shape != (steps + 1,):
+            raise ValueError(f"{objective.name} returned values of shape {values.shape[1:]} "
+                             f"for theta of shape {theta.shape}; expected {batch}")
+        missing = np.flatnonzero(~seen)
+        if missing.size:
+            for i in range(0, missing.size, chunk):
+                ks = missing[i:i + chunk]
+                g = objective.grad(thetas[ks])
+                grad_norms[ks] = np.sqrt(np.einsum("...i,...i->...", g, g))
+        diverged = _freeze_divergent(thetas, values, grad_norms)
     return Trace(thetas, values, grad_norms, diverged, extras)
+
+
+def _evaluate(objective: Objective, thetas: np.ndarray, chunk: int) -> np.ndarray:
+    """f at every recorded iterate, ``chunk`` iterates per vectorized call."""
+    parts = [np.asarray(objective.f(thetas[i:i + chunk]), dtype=float)
+             for i in range(0, len(thetas), chunk)]
+    return np.concatenate(parts)
+
+
+def _freeze_divergent(thetas, values, grad_norms) -> np.ndarray:
+    """Flag problems that went non-finite and freeze them (in place) at their last finite
+    iterate; return the flags, shape (...)."""
+    bad = ~(np.isfinite(values) & np.isfinite(grad_norms) & np.isfinite(thetas).all(-1))
+    diverged = bad.any(0)
+    if not diverged.any():
+        return diverged
+    steps1 = len(values)
+    first_bad = np.where(diverged, bad.argmax(0), steps1)
+    last_good = np.maximum(first_bad - 1, 0)
+    k = np.arange(steps1).reshape((steps1,) + (1,) * diverged.ndim)
+    idx = np.minimum(k, last_good)
+    values[:] = np.take_along_axis(values, idx, 0)
+    grad_norms[:] = np.take_along_axis(grad_norms, idx, 0)
+    thetas[:] = np.take_along_axis(thetas, idx[..., None], 0)
+    return diverged
