@@ -5,13 +5,26 @@ Every optimizer has ``init(theta)`` and a pure ``step(theta, state, objective)``
 :func:`optimize` runs one on a batch of starting points and returns a :class:`Trace`.
 """
 
-from . import objectives, schedules
+from . import init, objectives, schedules
+from .adaptive import (
+    AdaDelta,
+    AdaGrad,
+    Adam,
+    AdamW,
+    DecoupledWeightDecay,
+    DeltaBarDelta,
+    RMSProp,
+    RMSPropNesterov,
+    with_l2,
+)
 from .first_order import SGD, Momentum, Nesterov, clip_by_norm, clip_by_value, clip_gradients
 from .objectives import Objective
 from .run import Trace, optimize
 from .source import show, source
 
 __all__ = [
-    "Objective", "optimize", "Trace", "objectives", "schedules", "show", "source",
+    "Objective", "optimize", "Trace", "objectives", "schedules", "init", "show", "source",
     "SGD", "Momentum", "Nesterov", "clip_by_norm", "clip_by_value", "clip_gradients",
+    "DeltaBarDelta", "AdaGrad", "RMSProp", "RMSPropNesterov", "Adam", "AdaDelta", "AdamW",
+    "DecoupledWeightDecay", "with_l2",
 ]
