@@ -225,6 +225,32 @@ def cliff(height: float = 20.0, steepness: float = 20.0, wall: float = 1.0,
     return Objective(f, grad, hess, name="cliff", dim=2, bounds=((-4.0, 4.0), (-2.0, 2.0)))
 
 
+def plateau(a: float = 1.0, b: float = 4.0) -> Objective:
+    """A well in a plateau: f(x, y) = 1 - exp(-(a x^2 + b y^2) / 2), minimum f(0, 0) = 0.
+
+    Far from the origin the surface is almost flat (the gradient decays like exp(-q/2)), so
+    plain gradient descent crawls; methods that divide by the gradient's own size (8.5)
+    keep moving at about their learning rate.
+    """
+    _checks.positive("a", a)
+    _checks.positive("b", b)
+    A = np.array([a, b], dtype=float)
+
+    def f(th):
+        return 1 - np.exp(-0.5 * (A * th**2).sum(-1))
+
+    def grad(th):
+        return np.exp(-0.5 * (A * th**2).sum(-1))[..., None] * A * th
+
+    def hess(th):
+        e = np.exp(-0.5 * (A * th**2).sum(-1))[..., None, None]
+        At = A * th
+        return e * (np.diag(A) - At[..., :, None] * At[..., None, :])
+
+    return Objective(f, grad, hess, name="plateau", dim=2, minimizer=np.zeros(2),
+                     bounds=((-4.0, 4.0), (-2.0, 2.0)))
+
+
 def _with(obj: Objective, **changes) -> Objective:
     return replace(obj, **changes)
 

@@ -407,3 +407,24 @@ def test_invalid_weight_decay_wrappers_raise():
         DecoupledWeightDecay(SGD(0.1), weight_decay=float("inf"))
     with pytest.raises(ValueError, match="opt"):
         DecoupledWeightDecay("sgd", weight_decay=0.1)
+
+
+# --------------------------------------------------------------------------------------------
+# The plateau surface used by section 8.5 (objectives.plateau)
+
+
+def test_plateau_value_gradient_hessian():
+    obj = optkit.objectives.plateau(a=1.0, b=4.0)
+    rng = np.random.default_rng(2)
+    th = rng.uniform(-3, 3, size=(7, 2))
+    x, y = th[:, 0], th[:, 1]
+    np.testing.assert_allclose(obj.f(th), 1 - np.exp(-(x**2 + 4 * y**2) / 2))
+    h = 1e-6
+    eye = np.eye(2)
+    fd_g = np.stack([(obj.f(th + h * e) - obj.f(th - h * e)) / (2 * h) for e in eye], -1)
+    np.testing.assert_allclose(obj.grad(th), fd_g, rtol=1e-6, atol=1e-9)
+    fd_h = np.stack([(obj.grad(th + h * e) - obj.grad(th - h * e)) / (2 * h) for e in eye], -1)
+    np.testing.assert_allclose(obj.hess(th), fd_h, rtol=1e-5, atol=1e-8)
+    assert obj.f(np.zeros(2)) == 0 and np.all(obj.f(th) > 0)
+    with pytest.raises(ValueError, match="b"):
+        optkit.objectives.plateau(b=0.0)
