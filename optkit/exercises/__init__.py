@@ -7,5 +7,6 @@ notebook with an unfinished stub still runs top to bottom.
 """
 
 from ._grading import Verdict, grade
+from .ch8_4 import check_haar_orthogonal
 
-__all__ = ["Verdict", "grade"]
+__all__ = ["Verdict", "grade", "check_haar_orthogonal"]
