@@ -83,7 +83,7 @@ def optimize(opt, objective: Objective, theta0, steps: int, *,
         g = objective.grad(x)
         k = current["k"]
         if x is current["theta"] and not seen[k]:
-            grad_norms[k] = np.sqrt(np.einsum("...i,...i->...", g, g))
+            grad_norms[k] = _norms(g)
             seen[k] = True
         return g
 
@@ -101,23 +101,36 @@ def optimize(opt, objective: Objective, theta0, steps: int, *,
             if k < steps:
                 theta, state = opt.step(theta, state, watched)
         values = _evaluate(objective, thetas, chunk)
-        if batch and values.shape[1:] != batch or not batch and values.shape != (steps + 1,):
-            raise ValueError(f"{objective.name} returned values of shape {values.shape[1:]} "
-                             f"for theta of shape {theta.shape}; expected {batch}")
         missing = np.flatnonzero(~seen)
         if missing.size:
             for i in range(0, missing.size, chunk):
                 ks = missing[i:i + chunk]
                 g = objective.grad(thetas[ks])
-                grad_norms[ks] = np.sqrt(np.einsum("...i,...i->...", g, g))
+                grad_norms[ks] = _norms(g)
         diverged = _freeze_divergent(thetas, values, grad_norms)
     return Trace(thetas, values, grad_norms, diverged, extras)
 
 
+def _norms(g: np.ndarray) -> np.ndarray:
+    """Euclidean norms over the last axis. A finite gradient has a finite norm even when its
+    squares overflow (||g|| > 1e154): those few norms are recomputed from g / max|g_i|."""
+    n = np.sqrt(np.einsum("...i,...i->...", g, g))
+    if np.isinf(n).any():
+        s = np.abs(g).max(-1)
+        n = np.where(np.isinf(n), s * np.sqrt(((g / s[..., None]) ** 2).sum(-1)), n)
+    return n
+
+
 def _evaluate(objective: Objective, thetas: np.ndarray, chunk: int) -> np.ndarray:
     """f at every recorded iterate, ``chunk`` iterates per vectorized call."""
-    parts = [np.asarray(objective.f(thetas[i:i + chunk]), dtype=float)
-             for i in range(0, len(thetas), chunk)]
+    parts = []
+    for i in range(0, len(thetas), chunk):
+        block = thetas[i:i + chunk]
+        value = np.asarray(objective.f(block), dtype=float)
+        if value.shape != block.shape[:-1]:  # e.g. an f that sums over all axes
+            raise ValueError(f"{objective.name} returned values of shape {value.shape} for "
+                             f"theta of shape {block.shape}; expected {block.shape[:-1]}")
+        parts.append(value)
     return np.concatenate(parts)
 
 
@@ -129,11 +142,10 @@ def _freeze_divergent(thetas, values, grad_norms) -> np.ndarray:
     if not diverged.any():
         return diverged
     steps1 = len(values)
-    first_bad = np.where(diverged, bad.argmax(0), steps1)
-    last_good = np.maximum(first_bad - 1, 0)
-    k = np.arange(steps1).reshape((steps1,) + (1,) * diverged.ndim)
-    idx = np.minimum(k, last_good)
-    values[:] = np.take_along_axis(values, idx, 0)
-    grad_norms[:] = np.take_along_axis(grad_norms, idx, 0)
-    thetas[:] = np.take_along_axis(thetas, idx[..., None], 0)
+    th, v, gn = (a.reshape(steps1, diverged.size, -1) for a in (thetas, values, grad_norms))
+    cols = np.flatnonzero(diverged)  # only the diverged problems are touched
+    last_good = np.maximum(bad.reshape(steps1, -1)[:, cols].argmax(0) - 1, 0)
+    idx = np.minimum(np.arange(steps1)[:, None], last_good)  # (steps+1, n_diverged)
+    for a in (th, v, gn):  # reshape gave views: writing through them freezes the trace
+        a[:, cols] = a[idx, cols]
     return diverged
