@@ -20,6 +20,7 @@ from .adaptive import (
 from .first_order import SGD, Momentum, Nesterov, clip_by_norm, clip_by_value, clip_gradients
 from .objectives import Objective
 from .run import Trace, optimize
+from .second_order import BFGS, LBFGS, ConjugateGradient, Newton, SteepestDescent
 from .source import show, source
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "SGD", "Momentum", "Nesterov", "clip_by_norm", "clip_by_value", "clip_gradients",
     "DeltaBarDelta", "AdaGrad", "RMSProp", "RMSPropNesterov", "Adam", "AdaDelta", "AdamW",
     "DecoupledWeightDecay", "with_l2",
+    "Newton", "ConjugateGradient", "BFGS", "LBFGS", "SteepestDescent",
 ]
