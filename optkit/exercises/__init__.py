@@ -8,5 +8,6 @@ notebook with an unfinished stub still runs top to bottom.
 
 from ._grading import Verdict, grade
 from .ch8_4 import check_haar_orthogonal
+from .ch8_5 import check_adam_step
 
-__all__ = ["Verdict", "grade", "check_haar_orthogonal"]
+__all__ = ["Verdict", "grade", "check_haar_orthogonal", "check_adam_step"]
