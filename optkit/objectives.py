@@ -81,6 +81,8 @@ def ill_conditioned_quadratic(kappa: float, d: int = 2, angle: float = 0.0,
         raise ValueError(f"kappa must be in [1, inf), got {kappa!r}")
     _checks.positive_int("d", d)
     _checks.positive("smallest", smallest)
+    if d == 1 and kappa != 1:
+        raise ValueError(f"kappa must be 1 when d = 1 (one eigenvalue), got {kappa!r}")
     eig = smallest * np.geomspace(1.0, kappa, d) if d > 1 else np.array([smallest])
     if d == 2 and angle:
         c, s = np.cos(angle), np.sin(angle)
@@ -158,7 +160,7 @@ def rosenbrock(a: float = 1.0, b: float = 100.0, d: int = 2) -> Objective:
 
     def grad(x):
         r = x[..., 1:] - x[..., :-1] ** 2
-        g = np.zeros_like(x)
+        g = np.zeros(x.shape)  # float even for integer x
         g[..., :-1] = -4 * b * x[..., :-1] * r - 2 * (a - x[..., :-1])
         g[..., 1:] += 2 * b * r
         return g
@@ -166,7 +168,7 @@ def rosenbrock(a: float = 1.0, b: float = 100.0, d: int = 2) -> Objective:
     def hess(x):
         H = np.zeros(x.shape + (d,))
         i = np.arange(d - 1)
-        diag = np.zeros_like(x)
+        diag = np.zeros(x.shape)
         diag[..., :-1] = 12 * b * x[..., :-1] ** 2 - 4 * b * x[..., 1:] + 2
         diag[..., 1:] += 2 * b
         H[..., np.arange(d), np.arange(d)] = diag
