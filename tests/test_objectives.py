@@ -31,6 +31,8 @@ OBJECTIVES = {
     "saddle": (obj.saddle, 2),
     "cliff": (obj.cliff, 2),
     "cliff-steep": (lambda: obj.cliff(height=5.0, steepness=50.0, wall=0.5, centre=1.5), 2),
+    "plateau": (obj.plateau, 2),
+    "plateau-a3-b0.5": (lambda: obj.plateau(a=3.0, b=0.5), 2),
 }
 NAMES = list(OBJECTIVES)
 
@@ -92,6 +94,17 @@ def test_evaluation_does_not_mutate_theta(name):
     copy = th.copy()
     o.f(th), o.grad(th), o.hess(th), o(th)
     assert np.array_equal(th, copy)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_integer_points_give_the_same_as_float_points(name):
+    o, d = make(name)
+    th = np.random.default_rng(4).integers(-2, 3, size=(5, d))
+    assert th.dtype.kind == "i"
+    thf = th.astype(float)
+    assert_allclose(o.f(th), o.f(thf), rtol=1e-15)
+    assert_allclose(o.grad(th), o.grad(thf), rtol=1e-15)
+    assert_allclose(o.hess(th), o.hess(thf), rtol=1e-15)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -231,6 +244,14 @@ def test_ill_conditioned_quadratic_angle_rotates_the_axes():
     assert_allclose(H @ w, 10 * w, atol=1e-12)
 
 
+def test_ill_conditioned_quadratic_in_one_dimension():
+    # one eigenvalue: the condition number is 1, so only kappa = 1 can be honoured
+    assert_allclose(obj.ill_conditioned_quadratic(1.0, d=1, smallest=3.0).hess(np.zeros(1)),
+                    [[3.0]])
+    with pytest.raises(ValueError, match="kappa"):
+        obj.ill_conditioned_quadratic(10.0, d=1)
+
+
 @pytest.mark.parametrize("kwargs, param", [
     ({"kappa": 0.5}, "kappa"), ({"kappa": 0.0}, "kappa"), ({"kappa": np.nan}, "kappa"),
     ({"kappa": 10.0, "d": 0}, "d"), ({"kappa": 10.0, "smallest": -1.0}, "smallest"),
@@ -246,6 +267,7 @@ EXPECTED_MINIMIZERS = {  # computed by hand, not read from the objects
     "parabola": [1.0], "bowl": [1.0, 7 / 9], "valley": [1.0, 0.375],
     "rosenbrock": [1.0, 1.0], "rosenbrock-d5": [1.0] * 5, "rosenbrock-a2-b50": [2.0, 4.0],
     "ill_conditioned-d4": [0.0] * 4, "ill_conditioned-rotated": [0.0, 0.0],
+    "plateau": [0.0, 0.0], "plateau-a3-b0.5": [0.0, 0.0],
 }
 
 
