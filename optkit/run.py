@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from . import _checks
 from .objectives import Objective
 
 
@@ -72,6 +73,8 @@ def optimize(opt, objective: Objective, theta0, steps: int, *,
         raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
     theta = _check_theta0(objective, theta0)
     batch = theta.shape[:-1]
+    if chunk is not None:
+        _checks.positive_int("chunk", chunk)
     chunk = max(1, 2**16 // theta.size) if chunk is None else chunk
     thetas = np.empty((steps + 1,) + theta.shape)
     grad_norms = np.full((steps + 1,) + batch, np.nan)
