@@ -126,6 +126,14 @@ def test_divergence_flags_and_freezes_only_the_unstable_problems():
         assert_allclose(tr.thetas[: K + 1, p], closed[: K + 1, j], rtol=1e-12)
         assert np.all(tr.thetas[K:, p] == tr.thetas[K, p])  # frozen there
         assert np.all(tr.values[K:, p] == tr.values[K, p])
+    # values and gradient norms stay those of the (frozen) iterates, for every problem;
+    # the norm is computed as max|g_i| * ||g / max|g_i|||, which cannot overflow
+    assert_allclose(tr.values, quad.f(tr.thetas), rtol=1e-14)
+    g = quad.grad(tr.thetas)
+    gmax = np.abs(g).max(-1)
+    safe = np.where(gmax > 0, gmax, 1.0)
+    norms = gmax * np.sqrt(((g / safe[..., None]) ** 2).sum(-1))
+    assert_allclose(tr.grad_norms, norms, rtol=1e-14)
 
 
 def test_a_nan_gradient_counts_as_divergence():
@@ -178,6 +186,24 @@ def test_bad_steps_raise(steps):
 
 def test_numpy_integer_steps_are_accepted():
     assert optimize(SGD(0.1), BOWL, np.ones(2), steps=np.int64(4)).thetas.shape == (5, 2)
+
+
+@pytest.mark.parametrize("chunk", [0, -2, 1.5, True])
+def test_bad_chunk_raises(chunk):
+    with pytest.raises(ValueError, match="chunk"):
+        optimize(SGD(0.1), BOWL, np.ones(2), steps=3, chunk=chunk)
+
+
+@pytest.mark.parametrize("opt", [SGD(0.0015), Nesterov(0.0008, 0.9)])
+def test_chunk_size_does_not_change_the_trace(opt):
+    theta0 = np.array([[1.0, 1.0], [0.9, 0.8], [-2.0, 2.0], [2.5, -1.0]])
+    ros = objectives.rosenbrock()
+    ref = optimize(opt, ros, theta0, steps=30)
+    assert ref.diverged.tolist() == [False, False, False, True]  # the steep start blows up
+    for chunk in (1, 4, 31, 1000):
+        tr = optimize(opt, ros, theta0, steps=30, chunk=chunk)
+        for name in ("thetas", "values", "grad_norms", "diverged"):
+            assert np.array_equal(getattr(tr, name), getattr(ref, name)), (chunk, name)
 
 
 def test_objective_returning_wrong_shape_raises():
