@@ -244,6 +244,21 @@ def test_momentum_differs_from_pytorch_convention_when_lr_changes():
     assert not np.allclose(ours[6:], theirs[6:], rtol=1e-6)
 
 
+def test_nesterov_is_pytorchs_nesterov_in_the_look_ahead_variable():
+    # PyTorch's form, written by hand: b <- mu b + g(phi);  phi <- phi - lr (g(phi) + mu b).
+    # With phi = theta + alpha v and v = -lr b it is Algorithm 8.3: phi_k = theta_k + alpha v_k.
+    ros, lr, mu = objectives.rosenbrock(), 1e-3, 0.9
+    phi, b, phis = np.array([-1.2, 1.0]), np.zeros(2), []
+    for _ in range(40):
+        g = ros.grad(phi)
+        b = mu * b + g
+        phi = phi - lr * (g + mu * b)
+        phis.append(phi)
+    tr = optimize(Nesterov(lr, mu), ros, [-1.2, 1.0], 40, record=lambda th, st: {"v": st.v})
+    look_ahead = tr.thetas[1:] + mu * tr.extras["v"][1:]
+    assert_allclose(look_ahead, np.array(phis), rtol=1e-11)
+
+
 # ---------------------------------------------------------------------------- ValueErrors
 
 BAD_LR = [0.0, -0.1, np.nan, np.inf, "0.1", None, True]
