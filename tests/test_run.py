@@ -243,3 +243,23 @@ def test_huge_but_finite_gradient_has_a_finite_norm():
     assert not tr.diverged.any()
     assert_allclose(tr.grad_norms, np.sqrt(2) * 1e200, rtol=1e-15)
     assert_allclose(tr.thetas[:, 0, 0], -1e-100 * np.arange(4))
+
+
+@pytest.mark.parametrize("batch", [(), (1,), (2, 3)])
+def test_divergence_for_any_batch_shape(batch):
+    # GD with lr = 1 on 1/2 (x^2 + 10 y^2) multiplies y by -9: every start with y != 0 blows
+    # up; in the (2, 3) batch the starts with y = 0 converge.
+    quad = objectives.quadratic(np.diag([1.0, 10.0]))
+    theta0 = np.ones(batch + (2,))
+    if batch == (2, 3):
+        theta0[0, 1, 1] = theta0[1, 2, 1] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tr = optimize(SGD(1.0), quad, theta0, steps=250)
+    expected = theta0[..., 1] != 0
+    assert tr.diverged.shape == batch
+    assert np.array_equal(tr.diverged, expected)
+    assert np.all(np.isfinite(tr.thetas)) and np.all(np.isfinite(tr.values))
+    # frozen: the last 50 iterates of the diverged problems do not move
+    assert np.all(tr.thetas[-50:][:, expected] == tr.thetas[-1][expected])
+    assert np.all(tr.thetas[1:][:, ~expected] == 0.0)
