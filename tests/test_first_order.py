@@ -103,6 +103,21 @@ def test_hand_worked_step_on_the_bowl():
     assert_allclose(tr.thetas, [[0.0, 0.0], [1.2, 1.4], [0.96, 0.28]])
 
 
+def test_sgd_with_gradient_noise_mean_and_variance_of_the_iterates():
+    # SGD on 1/2 h x^2 with gradient h x + xi, xi ~ N(0, s^2), r = 1 - lr h:
+    #   x_k = r^k x_0 - lr sum_{j<k} r^(k-1-j) xi_j,
+    # so E x_k = r^k x_0 and Var x_k = lr^2 s^2 (1 - r^(2k)) / (1 - r^2).
+    # n independent runs in one batch; tolerances are 5 standard errors.
+    h, lr, s, x0, k, n = np.array([1.0, 4.0]), 0.1, 0.5, np.array([2.0, -1.0]), 30, 20_000
+    noisy = objectives.with_gradient_noise(objectives.quadratic(np.diag(h)), s,
+                                           np.random.default_rng(11))
+    final = optimize(SGD(lr), noisy, np.tile(x0, (n, 1)), k).final
+    r = 1 - lr * h
+    var = lr**2 * s**2 * (1 - r ** (2 * k)) / (1 - r**2)
+    assert np.all(np.abs(final.mean(0) - r**k * x0) < 5 * np.sqrt(var / n))
+    assert np.all(np.abs(final.var(0, ddof=1) - var) < 5 * var * np.sqrt(2 / (n - 1)))
+
+
 # --------------------------------------------------------------------------------- batching
 
 @pytest.mark.parametrize("opt", [SGD(1e-3), Momentum(1e-3, 0.9), Nesterov(1e-3, 0.9),
