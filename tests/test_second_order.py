@@ -342,3 +342,25 @@ def test_run_until_flags_divergence_and_counts_batched():
     assert res.converged.all() and res.iterations.shape == (2,)
     single = so.run_until(BFGS(), r, np.array([2.0, -1.0]))
     assert res.iterations[1] == single.iterations
+
+
+def test_small_network_reaches_scipys_minimizer_in_as_many_iterations():
+    # A 3-4-1 tanh network (21 parameters) fitting 40 points, with an L2 penalty so the
+    # minimum is isolated; SciPy's BFGS / L-BFGS-B / CG from the same start as the reference.
+    from optkit import with_l2
+    from optkit.nn import MLP
+
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((40, 3))
+    y = np.sin(X[:, 0]) + 0.5 * X[:, 1] * X[:, 2]
+    net = MLP(sizes=(3, 4, 1), activation="tanh", loss="mse")
+    obj = with_l2(net.objective(X, y), 0.03)
+    theta0 = net.init(np.random.default_rng(2))
+    for name, opt, extra in METHODS:
+        res = so.run_until(opt, obj, theta0, gtol=1e-5, max_iter=3000)
+        ref = minimize(obj.f, theta0, jac=obj.grad, method=name,
+                       options={"gtol": 1e-5, "maxiter": 3000, **extra})
+        assert res.converged and ref.success, name
+        assert_allclose(res.theta, ref.x, atol=1e-3)
+        assert_allclose(res.f, ref.fun, rtol=1e-8)
+        assert res.iterations <= 1.25 * ref.nit, (name, res.iterations, ref.nit)
