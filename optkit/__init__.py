@@ -5,7 +5,7 @@ Every optimizer has ``init(theta)`` and a pure ``step(theta, state, objective)``
 :func:`optimize` runs one on a batch of starting points and returns a :class:`Trace`.
 """
 
-from . import derivatives, init, nn, objectives, schedules
+from . import data, derivatives, init, nn, objectives, schedules
 from .adaptive import (
     AdaDelta,
     AdaGrad,
@@ -26,7 +26,7 @@ from .source import show, source
 
 __all__ = [
     "Objective", "optimize", "Trace", "objectives", "schedules", "init", "show", "source",
-    "derivatives", "nn", "MLP",
+    "derivatives", "nn", "MLP", "data",
     "SGD", "Momentum", "Nesterov", "clip_by_norm", "clip_by_value", "clip_gradients",
     "DeltaBarDelta", "AdaGrad", "RMSProp", "RMSPropNesterov", "Adam", "AdaDelta", "AdamW",
     "DecoupledWeightDecay", "with_l2",
