@@ -293,13 +293,9 @@ def run_epoch(opt, net, theta, state, X, y, batches):
 
 def _measure(net, theta, ds: Dataset):
     """Training loss, gradient norm and error, validation loss and error for all networks."""
-    classify = ds.n_classes is not None
-    loss, grad = net.loss_and_grad(theta, ds.X_train, ds.y_train)
-    nan = np.full(loss.shape, np.nan)
-    return (loss, np.sqrt(np.einsum("...i,...i->...", grad, grad)),
-            net.error(theta, ds.X_train, ds.y_train) if classify else nan,
-            net.loss(theta, ds.X_val, ds.y_val),
-            net.error(theta, ds.X_val, ds.y_val) if classify else nan)
+    tr = net.evaluate(theta, ds.X_train, ds.y_train, grad=True)
+    va = net.evaluate(theta, ds.X_val, ds.y_val)
+    return tr["loss"], tr["grad_norm"], tr["error"], va["loss"], va["error"]
 
 
 def train(opt, net, ds: Dataset, epochs: int = 20, batch_size: int = 32, rng=None,

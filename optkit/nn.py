@@ -62,18 +62,19 @@ def activate(name: str, z):
 
 
 def _tanh(z):
-    """tanh in place on ``z`` (a fresh array), as sign(z) (1 - e) / (1 + e) with e = exp(-2|z|).
+    """tanh in place on ``z`` (a fresh array), as 2 / (1 + exp(-2 z)) - 1.
 
-    Twice as fast as ``np.tanh`` on float64 here, never overflows (the exponent is <= 0), and
-    accurate to a few units of 1e-16 in absolute terms, which is all a network needs.
+    Twice as fast as ``np.tanh`` on float64 here and allocates nothing (large temporaries
+    cost page faults); accurate to a few units of 1e-16 in absolute terms, which is all a
+    network needs. For z < -354, exp(-2 z) overflows to inf and the result is exactly -1.
     """
-    e = np.abs(z)
-    e *= -2.0
-    np.exp(e, out=e)
-    num = 1.0 - e
-    e += 1.0
-    num /= e
-    return np.copysign(num, z, out=z)
+    z *= -2.0
+    with np.errstate(over="ignore"):
+        np.exp(z, out=z)
+    z += 1.0
+    np.divide(2.0, z, out=z)
+    z -= 1.0
+    return z
 
 
 def _act(name: str, z):
@@ -94,7 +95,8 @@ def _act(name: str, z):
 def _slope(name: str, h):
     """act'(z) written through the output h = act(z); None for the identity (slope 1)."""
     if name == "tanh":
-        return 1.0 - h * h
+        s = h * h
+        return np.subtract(1.0, s, out=s)
     if name == "relu":
         return (h > 0).astype(float)
     if name == "sigmoid":
@@ -307,8 +309,10 @@ class MLP:
     def _value(self, theta, X, T) -> np.ndarray:
         return self._loss_of(self._forward(theta, X)[2], T)
 
-    def _value_and_grad(self, theta, X, T):
+    def _value_and_grad(self, theta, X, T, outputs=None):
         params, hs, out = self._forward(theta, X)
+        if outputs is not None:  # hand the outputs back to the caller (e.g. for the 0-1 error)
+            outputs.append(out)
         N = X.shape[-2]
         if self.loss_name == "cross_entropy":
             zmax = out.max(-1, keepdims=True)
@@ -356,6 +360,29 @@ class MLP:
         T = self._targets(X, y)  # validates the labels
         pred = self._forward(self._theta(theta), X)[2].argmax(-1)
         return (pred != T.argmax(-1)).mean(-1)
+
+    def evaluate(self, theta, X, y, grad: bool = False) -> dict:
+        """Loss, 0-1 error (classifiers; nan otherwise) and optionally the gradient's norm, from
+        one forward pass (and one backward pass with ``grad``): a dict of (...) arrays with
+        keys "loss", "error" and, with ``grad``, "grad_norm"."""
+        X = self._inputs(X)
+        theta = self._theta(theta)
+        T = self._targets(X, y)
+        if grad:
+            outs = []
+            loss, g = self._value_and_grad(theta, X, T, outs)
+            out = outs[0]
+        else:
+            out = self._forward(theta, X)[2]
+            loss = self._loss_of(out, T)
+        result = {"loss": loss}
+        if self.loss_name == "cross_entropy":
+            result["error"] = (out.argmax(-1) != T.argmax(-1)).mean(-1)
+        else:
+            result["error"] = np.full(np.shape(loss), np.nan)
+        if grad:
+            result["grad_norm"] = np.sqrt(np.einsum("...i,...i->...", g, g))
+        return result
 
     def objective(self, X, y, name: str | None = None) -> Objective:
         """The minibatch cost J(theta) = mean loss on (X, y) as an :class:`Objective`.

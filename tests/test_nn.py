@@ -257,3 +257,20 @@ def test_invalid_inputs():
         reg.error(np.zeros(reg.d), X, np.zeros((4, 2)))
     with pytest.raises(ValueError, match="pairs"):
         net.flatten([])
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_evaluate_matches_the_separate_methods(loss):
+    rng = np.random.default_rng(9)
+    net = MLP((3, 5, 2), loss=loss)
+    theta = net.init(rng, batch_shape=(4,))
+    X, y = _data(net, 11, rng)
+    ev = net.evaluate(theta, X, y, grad=True)
+    v, g = net.loss_and_grad(theta, X, y)
+    np.testing.assert_allclose(ev["loss"], v, rtol=1e-12)
+    np.testing.assert_allclose(ev["grad_norm"], np.linalg.norm(g, axis=-1), rtol=1e-12)
+    if loss == "cross_entropy":
+        np.testing.assert_array_equal(ev["error"], net.error(theta, X, y))
+    else:
+        assert np.all(np.isnan(ev["error"]))
+    assert set(net.evaluate(theta, X, y)) == {"loss", "error"}
