@@ -5,7 +5,7 @@ Every optimizer has ``init(theta)`` and a pure ``step(theta, state, objective)``
 :func:`optimize` runs one on a batch of starting points and returns a :class:`Trace`.
 """
 
-from . import data, derivatives, init, nn, objectives, schedules
+from . import data, derivatives, init, nn, normalization, objectives, schedules, strategies
 from .adaptive import (
     AdaDelta,
     AdaGrad,
@@ -23,10 +23,12 @@ from .objectives import Objective
 from .run import Trace, optimize
 from .second_order import BFGS, LBFGS, ConjugateGradient, Newton, SteepestDescent
 from .source import show, source
+from .strategies import Averaged, CoordinateDescent
 
 __all__ = [
     "Objective", "optimize", "Trace", "objectives", "schedules", "init", "show", "source",
     "derivatives", "nn", "MLP", "data",
+    "normalization", "strategies", "CoordinateDescent", "Averaged",
     "SGD", "Momentum", "Nesterov", "clip_by_norm", "clip_by_value", "clip_gradients",
     "DeltaBarDelta", "AdaGrad", "RMSProp", "RMSPropNesterov", "Adam", "AdaDelta", "AdamW",
     "DecoupledWeightDecay", "with_l2",
