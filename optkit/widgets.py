@@ -188,3 +188,120 @@ def adaptive_explorer(surface: str = "plateau", steps: int = 120, lr_scale: floa
         lr_scale=w.FloatLogSlider(value=lr_scale, base=10, min=-1.5, max=1.5, step=0.1,
                                   description="lr x"),
     )
+
+
+# Section 8.1: minibatch size and sampling scheme -------------------------------------------
+
+MINIBATCH_SAMPLINGS = ("reshuffle", "shuffle_once", "replacement", "sorted by class")
+
+
+def minibatch_run(batch_size: int = 32, sampling: str = "reshuffle", epochs: int = 3,
+                  lr: float = 0.1, seed: int = 0) -> dict:
+    """SGD on a 64-32-10 tanh network for the digits, minibatches drawn by ``sampling``.
+
+    ``sampling`` is a scheme of ``optkit.data.SAMPLERS`` or "sorted by class" (the training
+    set in label order, cut into consecutive minibatches: what happens when one forgets to
+    shuffle). Returns a dict of arrays: "step_epoch" (the epoch, fractional, after each
+    update), "batch_loss" (the loss of the minibatch each update was computed on), and per
+    epoch "epoch", "train_loss", "val_loss", "val_error".
+    """
+    from . import data
+    from .first_order import SGD
+    from .nn import MLP
+    from .objectives import Objective
+
+    if sampling not in MINIBATCH_SAMPLINGS:
+        raise ValueError(f"sampling must be one of {list(MINIBATCH_SAMPLINGS)}, "
+                         f"got {sampling!r}")
+    ds = _digits()
+    net = MLP((64, 32, 10))
+    rng = np.random.default_rng(seed)
+    theta = net.init(rng)
+    opt = SGD(lr=lr)
+    state = opt.init(theta)
+    n = ds.n_train
+    if sampling == "sorted by class":
+        order = np.argsort(ds.y_train, kind="stable")
+        one = [order[i:i + batch_size] for i in range(0, n, batch_size)]
+        batches = one * epochs
+    else:
+        batches = list(data.minibatches(sampling, n, batch_size, rng, epochs))
+    per_epoch = data.batches_per_epoch(n, batch_size)
+    losses = []
+
+    def measured(idx):  # one forward/backward pass gives the update and the minibatch loss
+        Xb, yb = ds.X_train[idx], ds.y_train[idx]
+
+        def grad(th):
+            value, g = net.loss_and_grad(th, Xb, yb)
+            losses.append(float(value))
+            return g
+
+        return Objective(f=lambda th: net.loss(th, Xb, yb), grad=grad, dim=net.d)
+
+    rows = [(net.evaluate(theta, ds.X_train, ds.y_train), net.evaluate(theta, ds.X_val,
+                                                                      ds.y_val))]
+    for e in range(epochs):
+        for idx in batches[e * per_epoch:(e + 1) * per_epoch]:
+            theta, state = opt.step(theta, state, measured(idx))
+        rows.append((net.evaluate(theta, ds.X_train, ds.y_train),
+                     net.evaluate(theta, ds.X_val, ds.y_val)))
+    return {"step_epoch": np.arange(1, len(losses) + 1) / per_epoch,
+            "batch_loss": np.array(losses),
+            "epoch": np.arange(epochs + 1),
+            "train_loss": np.array([float(tr["loss"]) for tr, _ in rows]),
+            "val_loss": np.array([float(va["loss"]) for _, va in rows]),
+            "val_error": np.array([float(va["error"]) for _, va in rows])}
+
+
+def _digits():
+    global _DIGITS
+    if _DIGITS is None:
+        from . import data
+
+        _DIGITS = data.load_digits_split(seed=0)
+    return _DIGITS
+
+
+_DIGITS = None
+
+
+def minibatch_figure(batch_size: int = 32, sampling: str = "reshuffle", epochs: int = 3,
+                     lr: float = 0.1, seed: int = 0):
+    """Left: the loss of every minibatch (noisy) and the full training / validation loss at
+    each epoch's end; right: the validation 0-1 error per epoch. See :func:`minibatch_run`."""
+    run = minibatch_run(batch_size, sampling, epochs, lr, seed)
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2),
+                                 gridspec_kw={"width_ratios": [1.6, 1]})
+    a1.plot(run["step_epoch"], run["batch_loss"], lw=0.7, alpha=0.6, color="C0",
+            label=f"minibatch loss ({len(run['batch_loss'])} updates)")
+    a1.plot(run["epoch"], run["train_loss"], "o-", color="C1", label="training loss (all)")
+    a1.plot(run["epoch"], run["val_loss"], "s-", color="C2", label="validation loss")
+    a1.set_yscale("log")
+    a1.set_xlabel("epoch")
+    a1.set_ylabel("cross-entropy")
+    a1.set_title(f"SGD, lr = {lr:g}, batch size {batch_size}, {sampling}")
+    a1.legend(fontsize=8)
+    a2.plot(run["epoch"], 100 * run["val_error"], "s-", color="C2")
+    a2.set_xlabel("epoch")
+    a2.set_ylabel("validation 0-1 error (%, log scale)")
+    a2.set_title(f"final validation error {100 * run['val_error'][-1]:.1f}%")
+    a2.set_yscale("log")
+    fig.tight_layout()
+    return fig
+
+
+def minibatch_explorer(batch_size: int = 32, sampling: str = "reshuffle", epochs: int = 3,
+                       lr: float = 0.1):
+    """A batch-size slider (powers of 2), a sampling-scheme menu, epochs and lr."""
+    import ipywidgets as w
+
+    return explorer(
+        minibatch_figure,
+        batch_size=w.SelectionSlider(options=[2**k for k in range(2, 11)], value=batch_size,
+                                     description="batch size"),
+        sampling=w.Dropdown(options=list(MINIBATCH_SAMPLINGS), value=sampling,
+                            description="sampling"),
+        epochs=w.IntSlider(value=epochs, min=1, max=10, description="epochs"),
+        lr=w.FloatLogSlider(value=lr, base=10, min=-3, max=0, step=0.1, description="lr"),
+    )
