@@ -69,6 +69,13 @@ def _flat(theta, p, f0, g0, alpha0):
     return batch, th, p, f0, g0, a0
 
 
+def _check_alpha0(alpha0):
+    a = np.asarray(alpha0, dtype=float)
+    if not np.all(np.isfinite(a) & (a > 0)):
+        raise ValueError(f"alpha0 (the first trial step) must be finite and in (0, inf), "
+                         f"got {alpha0!r}")
+
+
 def _result(batch, alpha, f, g, ok) -> LineSearchResult:
     d = g.shape[-1]
     return LineSearchResult(alpha.reshape(batch), f.reshape(batch), g.reshape(batch + (d,)),
@@ -95,6 +102,7 @@ def backtracking(objective: Objective, theta, p, f0, g0, alpha0=1.0, *, c1: floa
     if not (_checks._is_number(shrink) and 0 < shrink < 1):
         raise ValueError(f"shrink must be in (0, 1), got {shrink!r}")
     _checks.positive_int("max_iter", max_iter)
+    _check_alpha0(alpha0)
     batch, th, p, f0, g0, alpha = _flat(theta, p, f0, g0, alpha0)
     slope = (g0 * p).sum(-1)
     found = np.zeros(alpha.shape, dtype=bool)
@@ -151,6 +159,7 @@ def strong_wolfe(objective: Objective, theta, p, f0, g0, alpha0=1.0, *, c1: floa
     _check_constants(c1, c2)
     _checks.positive_int("max_iter", max_iter)
     _checks.positive("alpha_max", alpha_max)
+    _check_alpha0(alpha0)
     batch, th, p, f0, g0, a = _flat(theta, p, f0, g0, alpha0)
     a = np.minimum(a, alpha_max)
     B = a.shape[0]

@@ -291,7 +291,7 @@ class BFGS(Optimizer):
     as in SciPy. The strong Wolfe search
     (c2 = 0.9) guarantees y^T s > 0; with other searches a pair failing the curvature
     condition is skipped. Storing M costs O(d^2) memory, each step O(d^2) work.
-    SciPy: ``minimize(method="BFGS")``.
+    SciPy: ``minimize(method="BFGS")``; PyTorch has no BFGS (only L-BFGS).
     """
 
     line_search: str = "wolfe"
@@ -371,6 +371,8 @@ class LBFGS(Optimizer):
     work per step instead of O(d^2), which is what makes it usable for networks. Pairs that
     fail the curvature condition y^T s > 0 are not stored. SciPy's nearest method is
     ``minimize(method="L-BFGS-B")`` (m = 10 by default, a different line search, bounds).
+    PyTorch: ``torch.optim.LBFGS(history_size=memory, line_search_fn="strong_wolfe")``, whose
+    ``step`` runs up to ``max_iter`` = 20 iterations per call (ours: one).
     """
 
     memory: int = 10

@@ -195,3 +195,12 @@ def test_backtracking_evaluates_only_searching_problems():
     # problem 1: J(1 - 100 a) <= J(1) - 1e-4 * 100 a needs a <= ~0.02: 1/64 after 6 halvings
     assert_allclose(res.alpha, [1.0, 1 / 64])
     assert count.f_points == 1 + 7  # one trial for problem 0, seven for problem 1
+
+
+def test_alpha0_must_be_positive():
+    theta, f0, g0, p = starts_and_directions(ROSEN, 3, 2, RNG)
+    for bad in (0.0, -1.0, np.nan, np.array([1.0, 0.0, 1.0])):
+        with pytest.raises(ValueError, match="alpha0"):
+            ls.strong_wolfe(ROSEN, theta, p, f0, g0, alpha0=bad)
+        with pytest.raises(ValueError, match="alpha0"):
+            ls.backtracking(ROSEN, theta, p, f0, g0, alpha0=bad)
