@@ -65,3 +65,41 @@ def hessian_vector_product(grad, theta, v, eps: float = 1e-5) -> np.ndarray:
     norm = np.sqrt((v**2).sum(-1, keepdims=True))
     h = eps / np.where(norm > 0, norm, 1.0)
     return (grad(theta + h * v) - grad(theta - h * v)) / (2 * h)
+
+
+def hessian_eigenvalues(grad, theta, k: int | None = None, which: str = "both",
+                        eps: float = 1e-5, tol: float = 1e-6) -> np.ndarray:
+    """Eigenvalues of the Hessian at ``theta``, from the gradient alone (8.2.1, 8.2.3).
+
+    ``k = None`` (small d): all d eigenvalues, in ascending order, of the central-difference
+    Hessian :func:`numerical_hessian`; batched, ``theta`` (..., d) gives (..., d).
+
+    ``k`` an integer (large d, e.g. a network): only ``k`` eigenvalues at one end of the
+    spectrum, found by the Lanczos method (SciPy's ``eigsh``, ARPACK) on the operator
+    ``v -> H v`` of :func:`hessian_vector_product`, so H is never formed: each Lanczos
+    iteration costs two gradient evaluations. ``which`` is "largest" (the k largest,
+    algebraically), "smallest" (the k most negative) or "both" (k from the two ends together).
+    ``theta`` (..., d) is handled one point at a time; the result is (..., k), ascending.
+    """
+    _checks.positive("eps", eps)
+    theta = _points(theta)
+    if k is None:
+        return np.linalg.eigvalsh(numerical_hessian(grad, theta, eps))
+    d = theta.shape[-1]
+    _checks.positive_int("k", k)
+    if k >= d:
+        raise ValueError(f"k must be an integer in [1, d - 1] = [1, {d - 1}] (use k=None for "
+                         f"all d eigenvalues), got {k!r}")
+    _checks.one_of("which", which, {"largest", "smallest", "both"})
+    from scipy.sparse.linalg import LinearOperator, eigsh
+
+    mode = {"largest": "LA", "smallest": "SA", "both": "BE"}[which]
+    out = np.empty(theta.shape[:-1] + (k,))
+    for idx in np.ndindex(theta.shape[:-1]):
+        point = theta[idx]
+        op = LinearOperator((d, d), dtype=float, matvec=lambda v, p=point:
+                            hessian_vector_product(grad, p, v.ravel(), eps))
+        # A fixed starting vector keeps the result deterministic (ARPACK's default is random).
+        v0 = np.ones(d) / np.sqrt(d)
+        out[idx] = np.sort(eigsh(op, k=k, which=mode, v0=v0, tol=tol, return_eigenvectors=False))
+    return out
