@@ -253,6 +253,46 @@ def plateau(a: float = 1.0, b: float = 4.0) -> Objective:
                      bounds=((-4.0, 4.0), (-2.0, 2.0)))
 
 
+def mountain(depth: float = 1.0, height: float = 1.0, width: float = 1.0,
+             center: float = -1.0) -> Objective:
+    """A 1-D cost with no minimum, only asymptotes, and a mountain in the way (8.2.7).
+
+    f(theta) = depth * sigmoid(-theta) + height / (1 + ((theta - center) / width)^2).
+
+    The first term falls from ``depth`` (theta -> -inf) to 0 (theta -> +inf); the second is a
+    bump whose tails decay only like 1 / theta^2, so far to the left it outweighs the
+    sigmoid's exponentially small slope. With the defaults the only critical point is the top
+    of the mountain (near theta = -1.1): left of it the cost falls towards its asymptote
+    ``depth``, right of it towards the infimum 0, which no finite theta attains. Gradient
+    descent started on the wrong (left) side walks away from the good region for ever.
+    """
+    for name, v in (("depth", depth), ("height", height), ("width", width)):
+        _checks.positive(name, v)
+    if not (isinstance(center, (int, float)) and np.isfinite(center)):
+        raise ValueError(f"center must be a finite number, got {center!r}")
+
+    def parts(th):
+        t = th[..., 0]
+        s = 0.5 * (1 + np.tanh(0.5 * t))  # sigmoid(t), overflow-free
+        u = (t - center) / width
+        return s, u, 1 + u**2
+
+    def f(th):
+        s, u, q = parts(th)
+        return depth * (1 - s) + height / q
+
+    def grad(th):
+        s, u, q = parts(th)
+        return (-depth * s * (1 - s) - 2 * height * u / (width * q**2))[..., None]
+
+    def hess(th):
+        s, u, q = parts(th)
+        h = -depth * s * (1 - s) * (1 - 2 * s) - 2 * height * (1 - 3 * u**2) / (width**2 * q**3)
+        return h[..., None, None]
+
+    return Objective(f, grad, hess, name="asymptotes and a mountain", dim=1,
+                     bounds=((-8.0, 8.0),))
+
 def _with(obj: Objective, **changes) -> Objective:
     return replace(obj, **changes)
 
