@@ -8,9 +8,10 @@ notebook with an unfinished stub still runs top to bottom.
 
 from ._grading import Verdict, grade
 from .ch8_1 import check_reshuffle_sampler
+from .ch8_2 import check_permute_hidden
 from .ch8_4 import check_haar_orthogonal
 from .ch8_5 import check_adam_step
 from .ch8_6 import check_bfgs_update
 
-__all__ = ["Verdict", "grade", "check_reshuffle_sampler",
+__all__ = ["Verdict", "grade", "check_reshuffle_sampler", "check_permute_hidden",
            "check_haar_orthogonal", "check_adam_step", "check_bfgs_update"]
