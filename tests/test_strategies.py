@@ -8,7 +8,9 @@ from optkit import SGD, Newton, objectives, optimize, schedules
 from optkit.strategies import (
     Averaged,
     CoordinateDescent,
+    continuation,
     dictionary_least_squares,
+    gaussian_blur,
     lasso_codes,
     soft_threshold,
     sparse_coding,
@@ -289,3 +291,56 @@ def test_averaged_errors():
         Averaged(SGD(0.1), start=-1)
     with pytest.raises(ValueError, match="opt"):
         Averaged(0.1)
+
+
+# ----------------------------------------------------------------------- continuation
+
+def test_gaussian_blur_of_a_quadratic():
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(3, 3))
+    H, b = A @ A.T + np.eye(3), rng.normal(size=3)
+    obj = objectives.quadratic(H, b)
+    blurred = gaussian_blur(obj, 0.5, np.random.default_rng(1), samples=64)
+    eps = 0.5 * np.random.default_rng(1).standard_normal((32, 3))
+    eps = np.concatenate([eps, -eps])
+    x = rng.normal(size=(4, 3))
+    # antithetic draws: the gradient is exact, the value gains 1/2 mean(eps^T H eps)
+    np.testing.assert_allclose(blurred.grad(x), obj.grad(x), rtol=1e-12)
+    extra = 0.5 * np.einsum("si,ij,sj->s", eps, H, eps).mean()
+    np.testing.assert_allclose(blurred.f(x), obj.f(x) + extra, rtol=1e-12)
+    np.testing.assert_allclose(blurred.hess(x), np.broadcast_to(H, (4, 3, 3)))
+
+
+def test_gaussian_blur_damps_a_cosine():
+    w, sigma = 3.0, 0.4
+    cos = objectives.Objective(f=lambda t: np.cos(w * t[..., 0]),
+                               grad=lambda t: -w * np.sin(w * t), dim=1)
+    blurred = gaussian_blur(cos, sigma, np.random.default_rng(2), samples=20000)
+    x = np.linspace(-2, 2, 9)[:, None]
+    np.testing.assert_allclose(blurred.f(x), np.exp(-(w * sigma) ** 2 / 2) * np.cos(w * x[:, 0]),
+                               atol=0.02)
+    with pytest.raises(ValueError, match="sigma"):
+        gaussian_blur(cos, -1.0, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="d must"):
+        gaussian_blur(objectives.Objective(f=np.sum, grad=np.ones_like), 1.0,
+                      np.random.default_rng(0))
+
+
+def test_continuation_warm_starts_each_level():
+    obj = objectives.quadratic(np.diag([1.0, 4.0]), [1.0, 2.0])
+    shifts = {2.0: np.array([3.0, 0.0]), 1.0: np.array([1.0, 1.0]), 0.0: np.zeros(2)}
+
+    def family(level):  # the same bowl with its minimum moved by shifts[level]
+        s = shifts[level]
+        return objectives.Objective(f=lambda t: obj.f(t - s), grad=lambda t: obj.grad(t - s),
+                                    dim=2)
+
+    res = continuation(SGD(0.1), family, [2.0, 1.0, 0.0], np.array([5.0, 5.0]), steps=7)
+    assert len(res.traces) == 3
+    for a, b in zip(res.traces[:-1], res.traces[1:]):
+        np.testing.assert_array_equal(b.thetas[0], a.final)
+    start = res.traces[1].final
+    want = optimize(SGD(0.1), family(0.0), start, 7).final
+    np.testing.assert_array_equal(res.final, want)
+    with pytest.raises(ValueError, match="levels"):
+        continuation(SGD(0.1), family, [], np.zeros(2), 3)
