@@ -287,7 +287,7 @@ def minibatch_figure(batch_size: int = 32, sampling: str = "reshuffle", epochs: 
     a2.set_ylabel("validation 0-1 error (%, log scale)")
     a2.set_title(f"final validation error {100 * run['val_error'][-1]:.1f}%")
     a2.set_yscale("log")
-    fig.tight_layout()
+    a2.yaxis.set_major_formatter("{x:g}")
     return fig
 
 
@@ -304,4 +304,61 @@ def minibatch_explorer(batch_size: int = 32, sampling: str = "reshuffle", epochs
                             description="sampling"),
         epochs=w.IntSlider(value=epochs, min=1, max=10, description="epochs"),
         lr=w.FloatLogSlider(value=lr, base=10, min=-3, max=0, step=0.1, description="lr"),
+    )
+
+
+# Section 8.7.2: coordinate descent on the bad case (x1 - x2)^2 + alpha (x1^2 + x2^2) --------
+
+def coordinate_descent_figure(alpha: float = 0.1, sweeps: int = 15, x0=(-1.5, 1.8)):
+    """Coordinate descent (one coordinate at a time, exact minimization) beside Newton's
+    method on f(x) = (x1 - x2)^2 + alpha (x1^2 + x2^2), minimum 0 at the origin.
+
+    Left: the paths, with every coordinate update drawn (so the staircase is visible).
+    Right: f after each sweep. One sweep multiplies the iterate by 1 / (1 + alpha)^2, so the
+    number of sweeps to gain a factor grows like 1 / alpha; Newton needs one step.
+    """
+    from .second_order import Newton
+    from .strategies import CoordinateDescent
+
+    if not (np.isfinite(alpha) and alpha > 0):
+        raise ValueError(f"alpha must be a finite number in (0, inf), got {alpha!r}")
+    if isinstance(sweeps, bool) or not isinstance(sweeps, (int, np.integer)) or sweeps < 1:
+        raise ValueError(f"sweeps must be an integer >= 1, got {sweeps!r}")
+    H = 2.0 * np.array([[1.0 + alpha, -1.0], [-1.0, 1.0 + alpha]])
+    obj = objectives.quadratic(H, name=f"(x1 - x2)^2 + {alpha:g} (x1^2 + x2^2)")
+    start = np.asarray(x0, dtype=float)
+    cd = optimize(CoordinateDescent(), obj, start, sweeps)
+    newton = optimize(Newton(), obj, start, 1)
+    # the intermediate point of each sweep: x1 updated, x2 not yet
+    half = np.stack([cd.thetas[1:, 0], cd.thetas[:-1, 1]], axis=-1)
+    stairs = np.empty((2 * sweeps + 1, 2))
+    stairs[0::2], stairs[1::2] = cd.thetas, half
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.2))
+    lim = 1.15 * np.abs(start).max()
+    plot.paths(obj, {f"coordinate descent ({sweeps} sweeps)": stairs, "Newton (1 step)":
+                     newton.thetas}, title=f"alpha = {alpha:g}",
+               ax=a1, bounds=((-lim, lim), (-lim, lim)))
+    a1.set_xlabel("$x_1$")
+    a1.set_ylabel("$x_2$")
+    k = np.arange(sweeps + 1)
+    a2.semilogy(k, np.maximum(cd.values, 1e-300), "o-", ms=3, label="coordinate descent")
+    a2.semilogy([0, 1], np.maximum(newton.values, 1e-300), "s--", label="Newton")
+    a2.set_ylim(max(1e-16, 0.1 * cd.values.min()), 2 * cd.values[0])
+    a2.set_xlabel("sweep (coordinate descent) or step (Newton)")
+    a2.set_ylabel("$f(x)$ (log scale)")
+    a2.set_title(f"factor per sweep: 1/(1+alpha)^4 = {(1 + alpha) ** -4:.3g} on f")
+    a2.legend(fontsize=8)
+    return fig
+
+
+def coordinate_descent_explorer(alpha: float = 0.1, sweeps: int = 15):
+    """Sliders for alpha (log scale) and the number of sweeps over
+    :func:`coordinate_descent_figure`."""
+    import ipywidgets as w
+
+    return explorer(
+        coordinate_descent_figure,
+        alpha=w.FloatLogSlider(value=alpha, base=10, min=-3, max=1, step=0.1,
+                               description="alpha"),
+        sweeps=w.IntSlider(value=sweeps, min=1, max=60, description="sweeps"),
     )
