@@ -253,3 +253,122 @@ def test_sparse_k_larger_than_fan_in_raises():
 def test_bad_bias_arguments_raise(make):
     with pytest.raises(ValueError):
         make()
+
+
+# -------------------------------------------------------------------------- network level
+
+def _net(sizes=(8, 30, 20, 5), activation="relu"):
+    from optkit.nn import MLP
+    return MLP(sizes=sizes, activation=activation, loss="cross_entropy")
+
+
+def test_network_assembles_each_layer_in_order():
+    net = _net()
+    theta = init.network(net, np.random.default_rng(7), weights="he_normal", biases=0.1,
+                         batch_shape=(2, 3))
+    assert theta.shape == (2, 3, net.d)
+    # the same draws, layer by layer, from the same seed
+    rng = np.random.default_rng(7)
+    params = net.unflatten(theta)
+    for (m, n), (W, _b) in zip(zip(net.sizes[:-1], net.sizes[1:]), params):
+        np.testing.assert_array_equal(W, init.he_normal(rng, m, n, (2, 3)))
+    np.testing.assert_array_equal(params[0][1], 0.1)
+    np.testing.assert_array_equal(params[1][1], 0.1)
+    np.testing.assert_array_equal(params[2][1], 0.0)           # output bias: 0 by default
+
+
+def test_network_per_layer_schemes_biases_and_output_bias():
+    net = _net()
+    p = np.array([0.1, 0.2, 0.3, 0.25, 0.15])
+    theta = init.network(net, np.random.default_rng(0),
+                         weights=[init.orthogonal(2.0), "glorot_uniform", init.gaussian(1e-3)],
+                         biases=[0.0, np.arange(20.0) / 20, 0.0], output_bias=init.softmax_bias(p))
+    (W1, b1), (W2, b2), (W3, b3) = net.unflatten(theta)
+    np.testing.assert_allclose(W1 @ W1.T, 4 * np.eye(8), atol=1e-12)     # orthogonal rows
+    assert np.abs(W2).max() <= np.sqrt(6 / 50)
+    assert np.abs(W3).max() < 1e-2
+    np.testing.assert_array_equal(b2, np.arange(20.0) / 20)
+    # tiny output weights: the network predicts the marginals for any input
+    out = net.forward(theta, np.random.default_rng(1).standard_normal((4, 8)))
+    probs = np.exp(out) / np.exp(out).sum(-1, keepdims=True)
+    np.testing.assert_allclose(probs, np.broadcast_to(p, (4, 5)), atol=5e-3)
+
+
+def test_network_is_deterministic_and_matches_mlp_init():
+    net = _net()
+    a = init.network(net, np.random.default_rng(3), batch_shape=(4,))
+    b = init.network(net, np.random.default_rng(3), batch_shape=(4,))
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, net.init(np.random.default_rng(3), batch_shape=(4,)))
+    assert not np.array_equal(a, init.network(net, np.random.default_rng(4), batch_shape=(4,)))
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(weights="kaiming"), dict(weights=["he_normal"] * 2), dict(biases=[0.0] * 2),
+    dict(biases=np.nan), dict(biases=[0.0, np.zeros(3), 0.0]), dict(output_bias=np.zeros(4)),
+    dict(batch_shape=(0,)), dict(weights=lambda rng, m, n, s: np.zeros((m, n, 1))),
+])
+def test_network_bad_arguments_raise(kwargs):
+    with pytest.raises(ValueError):
+        init.network(_net(), np.random.default_rng(0), **kwargs)
+    with pytest.raises(ValueError, match="rng"):
+        init.network(_net(), 0)
+    with pytest.raises(ValueError, match="net"):
+        init.network(object(), np.random.default_rng(0))
+
+
+def _preactivation_vars(net, theta, X):
+    """Variance over examples and units of every layer's h W + b (computed by hand)."""
+    params = net.unflatten(theta)
+    hs = [X, *net.hidden(theta, X)]
+    return np.stack([(h @ W + b[..., None, :]).var(axis=(-2, -1))
+                     for h, (W, b) in zip(hs, params)], axis=-1)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_lsuv_gives_unit_variance_in_every_layer(activation):
+    net = _net(sizes=(8, 40, 40, 40, 5), activation=activation)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((500, 8)) * 3.0 + 1.0
+    theta0 = init.network(net, rng, weights=init.gaussian(0.01), biases=0.1, batch_shape=(3,))
+    before = _preactivation_vars(net, theta0, X)
+    assert np.all(before[..., -1] < 1e-3)                   # the tiny init starts far off
+    theta = init.lsuv(net, theta0, X)
+    np.testing.assert_allclose(_preactivation_vars(net, theta, X), 1.0, rtol=0.01)
+    # only the weights changed, each layer by a positive factor; theta0 is untouched
+    for (W0, b0), (W, b) in zip(net.unflatten(theta0), net.unflatten(theta)):
+        np.testing.assert_array_equal(b, b0)
+        ratio = W / W0
+        np.testing.assert_allclose(ratio, np.broadcast_to(ratio[..., :1, :1], ratio.shape),
+                                   rtol=1e-10)
+        assert np.all(ratio > 0)
+    assert np.all(_preactivation_vars(net, theta0, X) == before)
+    # the scaling found on one minibatch carries over to fresh data from the same law
+    X2 = np.random.default_rng(1).standard_normal((2000, 8)) * 3.0 + 1.0
+    np.testing.assert_allclose(_preactivation_vars(net, theta, X2), 1.0, rtol=0.2)
+
+
+def test_lsuv_target_and_layer_subset():
+    net = _net(sizes=(8, 30, 30, 5), activation="tanh")
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((300, 8))
+    theta0 = init.network(net, rng, weights="he_normal")
+    theta = init.lsuv(net, theta0, X, target_var=0.25, layers=[1])
+    v0, v = _preactivation_vars(net, theta0, X), _preactivation_vars(net, theta, X)
+    assert v[0] == v0[0]                                    # layer 0 untouched
+    assert v[1] == pytest.approx(0.25, rel=0.01)
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(target_var=0.0), dict(tol=-1.0), dict(max_iter=0), dict(layers=[3]),
+    dict(layers=[True]), dict(X=np.zeros((10, 7))), dict(X=np.zeros((1, 8))),
+    dict(theta=np.zeros(5)), dict(X=np.zeros((10, 8))),
+])
+def test_lsuv_bad_arguments_raise(kwargs):
+    net = _net(sizes=(8, 30, 30, 5))
+    args = dict(theta=init.network(net, np.random.default_rng(0)),
+                X=np.random.default_rng(1).standard_normal((10, 8)))
+    args.update(kwargs)
+    theta, X = args.pop("theta"), args.pop("X")
+    with pytest.raises(ValueError):
+        init.lsuv(net, theta, X, **args)
