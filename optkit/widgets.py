@@ -362,3 +362,62 @@ def coordinate_descent_explorer(alpha: float = 0.1, sweeps: int = 15):
                                description="alpha"),
         sweeps=w.IntSlider(value=sweeps, min=1, max=60, description="sweeps"),
     )
+
+
+# Section 8.2.1: gradient descent on quadratics of chosen condition number --------------------
+
+def conditioning_runs(kappa: float = 100.0, lr_scale: float = 1.0, steps: int = 40,
+                      kappas=(1.0, 10.0, 100.0)):
+    """Gradient descent with lr = lr_scale / lambda_max on the 2-D bowls
+    ``ill_conditioned_quadratic(k, angle=pi/6)`` for every k in ``kappas`` and ``kappa``
+    (eigenvalues 1 and k, so lambda_max = k). Returns {k: (objective, Trace)}."""
+    if not (isinstance(kappa, (int, float)) and np.isfinite(kappa) and kappa >= 1):
+        raise ValueError(f"kappa must be in [1, inf), got {kappa!r}")
+    if not (isinstance(lr_scale, (int, float)) and np.isfinite(lr_scale) and lr_scale > 0):
+        raise ValueError(f"lr_scale must be in (0, inf), got {lr_scale!r}")
+    from .first_order import SGD
+
+    start = np.array([-2.0, 1.5])
+    out = {}
+    for k in sorted(set(map(float, kappas)) | {float(kappa)}):
+        obj = objectives.ill_conditioned_quadratic(k, angle=np.pi / 6)
+        out[k] = (obj, optimize(SGD(lr=lr_scale / k), obj, start, steps))
+    return out
+
+
+def conditioning_figure(kappa: float = 100.0, lr_scale: float = 1.0, steps: int = 40):
+    """Section 8.2.1: gradient descent with the learning rate lr = lr_scale / lambda_max.
+
+    Left: the path on the bowl of condition number ``kappa``; right: the cost against the
+    step for kappa = 1, 10, 100 and ``kappa``. Along the eigenvector of eigenvalue lambda the
+    error is multiplied by (1 - lr lambda) per step, so with lr = 1 / lambda_max the flattest
+    direction shrinks only by (1 - 1 / kappa); above lr_scale = 2 the steepest one diverges.
+    """
+    runs = conditioning_runs(kappa, lr_scale, steps)
+    obj, tr = runs[float(kappa)]
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.2))
+    plot.paths(obj, {"gradient descent": tr.thetas},
+               title=f"kappa = {kappa:g}, lr = {lr_scale:g} / lambda_max", ax=a1,
+               bounds=((-2.5, 2.5), (-2.0, 2.0)))
+    curves = {}
+    for k, (_, t) in runs.items():
+        label = f"kappa = {k:g}" + (" (diverged)" if t.diverged.any() else "")
+        curves[label] = np.clip(t.values, 1e-16, 1e12)
+    plot.loss_curves(a2, curves, xlabel="step $k$", ylabel=r"$J(\theta_k)$",
+                     title="cost (the minimum is 0)")
+    return fig
+
+
+def conditioning_explorer(kappa: float = 100.0, lr_scale: float = 1.0, steps: int = 40):
+    """Sliders for the condition number, the learning rate (in units of 1 / lambda_max) and
+    the number of steps over :func:`conditioning_figure`."""
+    import ipywidgets as w
+
+    return explorer(
+        conditioning_figure,
+        kappa=w.FloatLogSlider(value=kappa, base=10, min=0, max=3, step=0.1,
+                               description="kappa"),
+        lr_scale=w.FloatSlider(value=lr_scale, min=0.1, max=2.2, step=0.05,
+                               description="lr x lambda_max"),
+        steps=w.IntSlider(value=steps, min=5, max=200, step=5, description="steps"),
+    )
