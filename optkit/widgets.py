@@ -421,3 +421,107 @@ def conditioning_explorer(kappa: float = 100.0, lr_scale: float = 1.0, steps: in
                                description="lr x lambda_max"),
         steps=w.IntSlider(value=steps, min=5, max=200, step=5, description="steps"),
     )
+
+
+# ------------------------------------------------- 8.4: activations under each initialization
+
+def _init_schemes() -> dict:
+    from . import init
+
+    return {
+        "N(0, 0.01^2) (too small)": init.gaussian(0.01),
+        "N(0, 1) (too large)": init.gaussian(1.0),
+        "U(-1/sqrt(m), 1/sqrt(m))": init.uniform_fan_in,
+        "Glorot (8.23)": init.glorot_uniform,
+        "He normal": init.he_normal,
+        "orthogonal, gain 1": init.orthogonal(1.0),
+        "orthogonal, gain sqrt(2)": init.orthogonal(np.sqrt(2.0)),
+    }
+
+
+INIT_SCHEMES = tuple(_init_schemes())
+INIT_ACTIVATIONS = ("tanh", "relu")
+
+
+def deep_activations(activation: str = "tanh", scheme: str = "Glorot (8.23)", depth: int = 10,
+                     width: int = 100, n: int = 500, seed: int = 0) -> np.ndarray:
+    """Hidden activations of a ``depth``-hidden-layer MLP of ``width`` units per layer,
+    initialized by ``scheme`` (a key of :data:`INIT_SCHEMES`, zero biases), on ``n`` inputs
+    x ~ N(0, I). Returns an array of shape ``(depth, n, width)``: layer l's outputs h_l."""
+    from . import _checks, init
+    from .nn import MLP
+
+    _checks.one_of("activation", activation, INIT_ACTIVATIONS)
+    _checks.one_of("scheme", scheme, INIT_SCHEMES)
+    _checks.positive_int("depth", depth)
+    _checks.positive_int("width", width, minimum=2)
+    _checks.positive_int("n", n, minimum=2)
+    net = MLP(sizes=(width,) * (depth + 1) + (1,), activation=activation, loss="mse")
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, width))
+    theta = init.network(net, rng, weights=_init_schemes()[scheme])
+    with np.errstate(over="ignore"):
+        return np.stack(net.hidden(theta, X))
+
+
+def activation_ridge(ax, hs, activation: str, title: str = ""):
+    """Draw one histogram per layer of ``hs`` (depth, ...) stacked upwards (layer 1 at the
+    bottom) on a fixed range: [-1, 1] for tanh, [0, 3] for ReLU. Values outside the range are
+    counted in the edge bins, and each histogram is scaled to its interior bins, so a pile-up
+    at 0 (collapse) or at the edges (saturation, explosion) shows as a full-height bar."""
+    lo, hi = (-1.0, 1.0) if activation == "tanh" else (0.0, 3.0)
+    edges = np.linspace(lo, hi, 52)
+    mids = 0.5 * (edges[1:] + edges[:-1])
+    for layer, h in enumerate(hs, start=1):
+        counts, _ = np.histogram(np.clip(np.nan_to_num(h, posinf=hi, neginf=lo), lo, hi), edges)
+        inner = counts[1:-1].max() if counts.size > 2 else 0
+        height = np.minimum(counts / max(inner, 1), 1.0)
+        ax.fill_between(mids, layer, layer + 0.85 * height, step="mid",
+                        color=plt.cm.viridis(layer / (len(hs) + 1)), alpha=0.85, lw=0)
+        rms = np.sqrt(np.mean(np.square(h)))
+        ax.text(hi + 0.02 * (hi - lo), layer + 0.25, f"rms {rms:.1e}", fontsize=7,
+                va="center")
+    ax.set_xlim(lo, hi + 0.3 * (hi - lo))
+    ax.set_ylim(0.8, len(hs) + 1)
+    ax.set_xlabel(f"activation value h ({activation}; clipped to [{lo:g}, {hi:g}])")
+    ax.set_ylabel("hidden layer")
+    ax.set_title(title, fontsize=10)
+    return ax
+
+
+def init_histograms_figure(activation: str = "tanh", scheme: str = "Glorot (8.23)",
+                           depth: int = 10, width: int = 100, seed: int = 0):
+    """Left: per-layer histograms of a deep ``activation`` network's hidden units under
+    ``scheme``; right: the root mean square of each layer's activations under every scheme
+    of :data:`INIT_SCHEMES` (log scale), the chosen one drawn thick."""
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.6),
+                                 gridspec_kw={"width_ratios": [1.1, 1]})
+    layers = np.arange(1, depth + 1)
+    for i, name in enumerate(INIT_SCHEMES):
+        hs = deep_activations(activation, name, depth, width, seed=seed)
+        if name == scheme:
+            activation_ridge(a1, hs, activation, f"{activation} network, {scheme}")
+        rms = np.sqrt(np.mean(np.square(hs), axis=(1, 2)))
+        a2.semilogy(layers, rms, "o-", ms=3, color=f"C{i}", label=name,
+                    lw=3.2 if name == scheme else 1.0, alpha=1.0 if name == scheme else 0.7)
+    a2.set_xlabel("hidden layer")
+    a2.set_ylabel("rms of the activations (log scale)")
+    a2.set_title(f"{depth} layers of {width} {activation} units, inputs N(0, I)", fontsize=10)
+    a2.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def init_histograms_explorer(activation: str = "tanh", scheme: str = "Glorot (8.23)"):
+    """Menus for the activation and the initialization scheme, and a depth slider, over
+    :func:`init_histograms_figure`."""
+    import ipywidgets as w
+
+    return explorer(
+        init_histograms_figure,
+        activation=w.Dropdown(options=list(INIT_ACTIVATIONS), value=activation,
+                              description="activation"),
+        scheme=w.Dropdown(options=list(INIT_SCHEMES), value=scheme, description="init",
+                          layout=w.Layout(width="330px")),
+        depth=w.IntSlider(value=10, min=2, max=20, description="depth"),
+    )
