@@ -313,7 +313,8 @@ def train(opt, net, ds: Dataset, epochs: int = 20, batch_size: int = 32, rng=Non
 
     Loops over epochs and minibatches only; each step is one vectorized call for all the
     networks. Networks whose loss becomes non-finite keep going silently (their entries
-    are nan or inf); no warning is printed.
+    are nan or inf); no warning is printed. Small networks train fastest with one BLAS
+    thread: wrap the call in ``threadpoolctl.threadpool_limits(1)`` on a shared machine.
     """
     _checks.positive_int("epochs", epochs, minimum=0)
     _checks.positive_int("batch_size", batch_size)

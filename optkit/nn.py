@@ -188,7 +188,8 @@ class MLP:
     def unflatten(self, theta) -> list:
         """The list of ``(W, b)``, one per layer: W (..., fan_in, fan_out), b (..., fan_out).
 
-        They are views into ``theta`` (no copy): copy them before modifying in place.
+        For an ordinary (contiguous) ``theta`` they are views into it, not copies: copy them
+        before modifying them in place.
         """
         theta = self._theta(theta)
         batch = theta.shape[:-1]
@@ -310,6 +311,11 @@ class MLP:
         return self._loss_of(self._forward(theta, X)[2], T)
 
     def _value_and_grad(self, theta, X, T, outputs=None):
+        """Mean loss (...) and its gradient (..., d): the forward pass, then back-propagation.
+
+        ``T`` holds the targets as (..., N, n_out) arrays (one-hot labels for the
+        cross-entropy); ``G`` is dJ/dz of the current layer, starting at the output.
+        """
         params, hs, out = self._forward(theta, X)
         if outputs is not None:  # hand the outputs back to the caller (e.g. for the 0-1 error)
             outputs.append(out)
