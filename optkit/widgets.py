@@ -508,7 +508,6 @@ def init_histograms_figure(activation: str = "tanh", scheme: str = "Glorot (8.23
     a2.set_ylabel("rms of the activations (log scale)")
     a2.set_title(f"{depth} layers of {width} {activation} units, inputs N(0, I)", fontsize=10)
     a2.legend(fontsize=7)
-    fig.tight_layout()
     return fig
 
 
