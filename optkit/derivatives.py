@@ -1,10 +1,12 @@
 """Finite-difference derivatives: check an analytic gradient, or get curvature without one.
 
-All three functions use central differences, whose error shrinks like ``eps**2`` (a forward
-difference only shrinks like ``eps``), and all broadcast over leading axes: ``theta`` has
-shape ``(..., d)`` and each leading index is an independent point. They cost ``2 d``
+The first three functions use central differences, whose error shrinks like ``eps**2`` (a
+forward difference only shrinks like ``eps``), and all broadcast over leading axes: ``theta``
+has shape ``(..., d)`` and each leading index is an independent point. They cost ``2 d``
 evaluations of ``f`` or ``grad`` per point (two for the Hessian-vector product), done as one
 batched call, so they are meant for small ``d``: tests, and the curvature pictures of 8.2.
+:func:`hessian_eigenvalues` builds on them: all eigenvalues for small ``d``, or a few extreme
+ones of a network's Hessian by Lanczos iterations on Hessian-vector products.
 
 The default step ``eps = 1e-5`` balances the truncation error (about ``eps**2`` times the
 third derivative) against rounding (about ``1e-16 / eps`` times the function's size), which
