@@ -409,3 +409,21 @@ class MLP:
         label = name or (f"MLP{self.sizes} {self.activation}/{self.loss_name} "
                          f"on {X.shape[-2]} examples")
         return Objective(f=f, grad=grad, name=label, dim=self.d)
+
+
+# ------------------------------------------------------------------- normalization (8.7)
+
+_NORMALIZATION = ("NormMLP", "batch_norm_forward", "batch_norm_backward", "batch_norm_running",
+                  "batch_norm_inference", "layer_norm_forward", "layer_norm_backward",
+                  "weight_norm", "weight_norm_backward")
+
+
+def __getattr__(name):
+    """Batch / layer / weight normalization and ``NormMLP`` (an MLP with normalized hidden
+    layers and skip connections) live in :mod:`optkit.normalization`, which builds on this
+    module; they are also reachable here, e.g. ``optkit.nn.NormMLP``."""
+    if name in _NORMALIZATION:
+        from . import normalization
+
+        return getattr(normalization, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -244,3 +244,13 @@ def test_normmlp_evaluate_matches_loss_and_error():
     np.testing.assert_allclose(ev["error"], net.error(theta, X, y))
     np.testing.assert_allclose(ev["grad_norm"],
                                np.linalg.norm(net.loss_and_grad(theta, X, y)[1], axis=-1))
+
+
+def test_reachable_from_nn():
+    import optkit.nn
+    from optkit import normalization
+
+    assert optkit.nn.NormMLP is normalization.NormMLP
+    assert optkit.nn.batch_norm_backward is normalization.batch_norm_backward
+    with pytest.raises(AttributeError):
+        optkit.nn.GroupNorm  # noqa: B018
