@@ -254,3 +254,21 @@ def test_reachable_from_nn():
     assert optkit.nn.batch_norm_backward is normalization.batch_norm_backward
     with pytest.raises(AttributeError):
         optkit.nn.GroupNorm  # noqa: B018
+
+
+def test_normmlp_hidden_and_pre_activations_by_hand():
+    rng = np.random.default_rng(10)
+    net = NormMLP((3, 4, 4, 2), activation="tanh", norm="layer", skip=True)
+    theta = net.init(rng) + 0.1 * rng.normal(size=net.d)
+    X = rng.normal(size=(5, 3))
+    p = net.unflatten(theta)
+    z1 = X @ p[0]["W"] + p[0]["b"]
+    h1 = np.tanh(layer_norm_forward(z1, p[0]["gamma"], p[0]["beta"])[0])  # 3 -> 4: no skip
+    z2 = h1 @ p[1]["W"] + p[1]["b"]
+    h2 = np.tanh(layer_norm_forward(z2, p[1]["gamma"], p[1]["beta"])[0]) + h1  # 4 -> 4: skip
+    zs, hs = net.pre_activations(theta, X), net.hidden(theta, X)
+    np.testing.assert_allclose(zs[0], z1, rtol=1e-12)
+    np.testing.assert_allclose(zs[1], z2, rtol=1e-12)
+    np.testing.assert_allclose(hs[0], h1, atol=1e-14)
+    np.testing.assert_allclose(hs[1], h2, atol=1e-14)
+    np.testing.assert_allclose(net.forward(theta, X), h2 @ p[2]["W"] + p[2]["b"], atol=1e-13)
