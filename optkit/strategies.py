@@ -259,12 +259,14 @@ class Averaged(Optimizer):
     start: index of the first iterate that counts (theta_0 is the starting point); before
         it, and for EMA at it, ``average`` equals the current iterate. The book's
         1/t sum_{i=1}^t theta^(i) is ``kind="polyak", start=1``.
-    decay: EMA decay in [0, 1) (PyTorch's ``ExponentialMovingAverage`` / ``AveragedModel``
-        calls 1 - decay the "momentum" in some versions; here decay weighs the old average).
+    decay: EMA decay in [0, 1), the weight of the old average.
     cycle: SWA period in steps (>= 1).
 
     The trajectory is exactly the inner optimizer's; the average is never fed back (with SWA
-    one evaluates, or continues from, the average at the end).
+    one evaluates, or continues from, the average at the end). PyTorch:
+    ``torch.optim.swa_utils.AveragedModel`` (arithmetic mean; with
+    ``get_ema_multi_avg_fn(decay)`` an EMA, decay weighing the old average as here) and
+    ``SWALR`` for the schedule.
     """
 
     opt: Any
