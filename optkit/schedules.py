@@ -67,7 +67,8 @@ class step_decay(Schedule):
     def __post_init__(self):
         _checks.positive("lr", self.lr)
         _checks.positive_int("every", self.every)
-        _checks.positive("factor", self.factor)
+        if not (_checks._is_number(self.factor) and 0 < self.factor <= 1):
+            raise ValueError(f"factor must be in (0, 1], got {self.factor!r}")
 
     def __call__(self, k):
         return self.lr * self.factor ** np.floor_divide(np.asarray(k), self.every)
@@ -116,6 +117,8 @@ class cosine(Schedule):
         _checks.positive("lr", self.lr)
         _checks.positive_int("total", self.total)
         _checks.positive("lr_min", self.lr_min, allow_zero=True)
+        if self.lr_min > self.lr:
+            raise ValueError(f"lr_min must be in [0, lr = {self.lr}], got {self.lr_min!r}")
 
     def __call__(self, k):
         t = np.minimum(np.asarray(k, dtype=float) / self.total, 1.0)
@@ -159,6 +162,8 @@ class warm_restarts(Schedule):
         _checks.positive_int("period", self.period)
         _checks.positive_int("mult", self.mult)
         _checks.positive("lr_min", self.lr_min, allow_zero=True)
+        if self.lr_min > self.lr:
+            raise ValueError(f"lr_min must be in [0, lr = {self.lr}], got {self.lr_min!r}")
 
     def __call__(self, k):
         k = np.asarray(k, dtype=float)

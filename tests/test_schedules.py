@@ -209,3 +209,18 @@ BAD = [
 def test_bad_parameters_raise(make, param):
     with pytest.raises(ValueError, match=rf"^{param} "):
         make()
+
+
+@pytest.mark.parametrize("make", [
+    lambda: S.cosine(0.1, total=10, lr_min=0.2),
+    lambda: S.warm_restarts(0.1, period=10, lr_min=0.2),
+])
+def test_annealing_floor_above_start_is_rejected(make):
+    with pytest.raises(ValueError, match="lr_min"):
+        make()
+
+
+@pytest.mark.parametrize("factor", [0.0, 1.5, -0.1])
+def test_step_decay_factor_must_shrink(factor):
+    with pytest.raises(ValueError, match="factor"):
+        S.step_decay(0.1, every=5, factor=factor)
