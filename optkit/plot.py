@@ -129,7 +129,8 @@ def animate(objective, runs: dict, title: str = "", bounds=None, max_frames: int
     arrays = {k: _as_paths(v) for k, v in runs.items()}
     steps = max(a.shape[0] for a in arrays.values())
     frames = np.unique(np.linspace(0, steps - 1, min(steps, max_frames)).astype(int))
-    fig, ax = plt.subplots(figsize=figsize, dpi=72)
+    # A fixed layout: constrained layout would be re-solved for every frame.
+    fig, ax = plt.subplots(figsize=figsize, dpi=72, layout="none")
     pts = np.concatenate([a.reshape(-1, a.shape[-1]) for a in arrays.values()])
     contour(objective, ax=ax, bounds=bounds or _bounds(objective, None, pts[None]), log=log)
     one_d = pts.shape[-1] == 1
@@ -157,8 +158,46 @@ def animate(objective, runs: dict, title: str = "", bounds=None, max_frames: int
         return [ln for ln, _ in lines] + heads + [text]
 
     ax.set_title(title or objective.name)
-    anim = animation.FuncAnimation(fig, draw, frames=frames, interval=interval, blit=True)
+    if not one_d:
+        _freeze_contours(fig, ax, hide=[ax.get_legend(), text])
+    fig.canvas.draw()
+    fig.set_layout_engine("none")  # keep the layout just computed: frames only move lines
+    # blit=False: to_jshtml saves every frame in full anyway, and blitting would add a
+    # second redraw of the figure per frame.
+    anim = animation.FuncAnimation(fig, draw, frames=frames, interval=interval, blit=False)
+    # Saving draws each frame once; the animation's own "redraw when idle" after every frame
+    # would draw it a second time for a screen that does not exist (the figure is closed).
+    fig.canvas.draw_idle = lambda *args, **kwargs: None
     with plt.rc_context({"animation.frame_format": "jpeg", "savefig.dpi": 72}):
         html = anim.to_jshtml(default_mode="once")  # JPEG frames keep the page small
     plt.close(fig)
     return HTML(html)
+
+
+def _freeze_contours(fig, ax, hide=()):
+    """Replace the filled contours of ``ax`` by a picture of themselves.
+
+    Every frame of an animation redraws the whole figure, and filled contours are by far the
+    slowest artists to draw. We render the axes once (with the artists in ``hide`` and the
+    still-empty trajectories invisible to the snapshot), remove the contour sets and show the
+    snapshot as an image filling the same axes: the frames look the same and render several
+    times faster.
+    """
+    sets = list(ax.collections)
+    if not sets:
+        return
+    for artist in hide:
+        if artist is not None:
+            artist.set_visible(False)
+    fig.canvas.draw()  # the final layout: the axes will not move after this
+    x0, y0, x1, y1 = (int(round(v)) for v in ax.bbox.extents)
+    pixels = np.asarray(fig.canvas.buffer_rgba())
+    height = pixels.shape[0]
+    background = pixels[height - y1:height - y0, x0:x1].copy()
+    for artist in hide:
+        if artist is not None:
+            artist.set_visible(True)
+    for c in sets:
+        c.remove()
+    ax.imshow(background, extent=(*ax.get_xlim(), *ax.get_ylim()), aspect="auto",
+              interpolation="nearest", zorder=0.5)
