@@ -42,7 +42,17 @@ def test_passing_answer(capsys):
     assert out.startswith("PASS [sgd_step]")
     assert "correct" in out
     assert HINT not in out
-    assert repr(v) == v.message and v.message in out
+    assert v.message in out and repr(v) == "Verdict(passed=True)"
+
+
+def test_verdict_is_not_shown_twice_in_a_notebook():
+    """The message is printed once by grade(); as a cell's value the verdict shows nothing."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    v = Verdict(True, "msg")
+    shell = InteractiveShell.instance()
+    data, _ = shell.display_formatter.format(v)
+    assert data == {}
 
 
 def test_failing_answer(capsys):

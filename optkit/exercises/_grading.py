@@ -17,8 +17,11 @@ class Verdict:
     def __bool__(self) -> bool:
         return self.passed
 
-    def __repr__(self) -> str:  # what a notebook shows if the verdict is the cell's value
-        return self.message
+    def __repr__(self) -> str:
+        return f"Verdict(passed={self.passed})"
+
+    def _ipython_display_(self) -> None:
+        """Show nothing as a cell's value: ``grade`` has already printed the message."""
 
 
 def grade(name: str, test: Callable[[], str | None], hint: str) -> Verdict:
