@@ -71,7 +71,8 @@ def momentum_figure(lr: float = 0.015, alpha: float = 0.8, steps: int = 60,
                title=f"{obj.name}, lr = {lr:g}", ax=a1)
     best = obj.f(obj.minimizer) if obj.minimizer is not None else 0.0
     gap = {"gradient descent": gd.values - best, f"momentum, alpha = {alpha:g}": mom.values - best}
-    plot.loss_curves(a2, {k: np.maximum(v, 1e-16) for k, v in gap.items()},
+    # clipped: a diverged run's last finite values (~1e300) would overflow the log axis
+    plot.loss_curves(a2, {k: np.clip(v, 1e-16, 1e12) for k, v in gap.items()},
                      ylabel=r"$J(\theta_k) - J^*$", title="distance to the minimum value")
     for name, tr in (("GD", gd), ("momentum", mom)):
         if tr.diverged.any():
