@@ -7,12 +7,47 @@ when the reader moves a control in a live kernel.
 
 from __future__ import annotations
 
+import io
+
 import matplotlib.pyplot as plt
 import numpy as np
 
 from . import objectives, plot
 from .first_order import Momentum
 from .run import optimize
+
+
+class Redrawer:
+    """Compute + redraw for a live widget, fast enough for a slider (budget: 150 ms).
+
+    Constrained layout is solved once, for the first figure; later figures of the same
+    shape reuse its axes positions instead of solving it again (the layout barely moves
+    when a slider does). The figure is rendered to PNG in one pass, without the inline
+    backend's second "tight bounding box" pass.
+    """
+
+    def __init__(self, draw):
+        self.draw = draw
+        self.positions = None
+
+    def figure(self, **values):
+        fig = self.draw(**values)
+        axes = fig.get_axes()
+        if self.positions is not None and len(self.positions) == len(axes):
+            fig.set_layout_engine("none")
+            for ax, pos in zip(axes, self.positions, strict=True):
+                ax.set_position(pos)
+        else:
+            fig.canvas.draw()  # solve the layout once and remember it
+            self.positions = [ax.get_position() for ax in axes]
+            fig.set_layout_engine("none")
+        return fig
+
+    def png(self, fig) -> bytes:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})
+        plt.close(fig)
+        return buf.getvalue()
 
 
 def explorer(draw, note: str = "Move a control to redraw (this needs a live kernel).",
@@ -24,21 +59,22 @@ def explorer(draw, note: str = "Move a control to redraw (this needs a live kern
     kept as ``box.figure`` (so tests can drive the controls without a browser).
     """
     import ipywidgets as w
-    from IPython.display import display
+    from IPython.display import Image, display
 
     out = w.Output()
     box = w.VBox([w.HBox(list(controls.values())), out])
     box.figure = None
+    redrawer = Redrawer(draw)
     with out:
         print(note)
 
     def redraw(_change=None):
-        fig = draw(**{name: c.value for name, c in controls.items()})
+        fig = redrawer.figure(**{name: c.value for name, c in controls.items()})
         box.figure = fig
+        image = Image(redrawer.png(fig))
         with out:
             out.clear_output(wait=True)
-            display(fig)
-        plt.close(fig)
+            display(image)
 
     for c in controls.values():
         c.observe(redraw, names="value")
