@@ -14,8 +14,9 @@ from .ch8_4 import check_haar_orthogonal
 from .ch8_5 import check_adam_step
 from .ch8_6 import check_bfgs_update
 from .ch8_7 import check_batch_norm
+from .recipes import check_zca_whiten
 
 __all__ = ["Verdict", "grade", "check_reshuffle_sampler", "check_permute_hidden",
            "check_momentum_step",
            "check_haar_orthogonal", "check_adam_step", "check_bfgs_update",
-           "check_batch_norm"]
+           "check_batch_norm", "check_zca_whiten"]
