@@ -44,9 +44,10 @@ def check_zca_whiten(fn) -> Verdict:
         want = zca_whiten(X)(X)
         if np.allclose(Z, want, atol=1e-8):
             return None
-        P = pca_whiten(X)(X)
-        signs = np.sign((Z * P).sum(0))
-        if np.allclose(Z, P * signs, atol=1e-8):
+        # PCA whitening, in any order of the components and with any signs: each column of
+        # Z is +- one column of P, so |Z^T P| / N is a permutation matrix.
+        M = np.abs(Z.T @ pca_whiten(X)(X)) / n
+        if np.allclose(np.sort(M, axis=1), [0.0, 0.0, 1.0], atol=1e-6):
             return ("your output is white, but it is PCA whitening (coordinates along the "
                     "eigenvectors). ZCA rotates back: multiply by U^T as well.")
         return ("your output is white (identity covariance) but it is not the ZCA whitening, "
