@@ -57,7 +57,9 @@ class SGD(Optimizer):
 
     def step(self, theta, state, objective):
         g = objective.grad(theta)
-        return theta - lr_at(self.lr, state.k) * g, StepState(state.k + 1)
+        # theta - eps g, written so that NumPy reuses the temporary eps g for the sum
+        # instead of allocating a second array: one fresh array per step, not two.
+        return -lr_at(self.lr, state.k) * g + theta, StepState(state.k + 1)
 
 
 @dataclass(frozen=True)
