@@ -117,10 +117,12 @@ def optimize(opt, objective: Objective, theta0, steps: int, *,
 def _norms(g: np.ndarray) -> np.ndarray:
     """Euclidean norms over the last axis. A finite gradient has a finite norm even when its
     squares overflow (||g|| > 1e154): those few norms are recomputed from g / max|g_i|."""
-    n = np.sqrt(np.einsum("...i,...i->...", g, g))
-    if np.isinf(n).any():
-        s = np.abs(g).max(-1)
-        n = np.where(np.isinf(n), s * np.sqrt(((g / s[..., None]) ** 2).sum(-1)), n)
+    n = np.asarray(np.sqrt(np.einsum("...i,...i->...", g, g)))
+    overflowed = np.isinf(n)
+    if overflowed.any():  # rescale only those rows: diverging runs overflow at every step
+        big = g[overflowed]
+        s = np.abs(big).max(-1)
+        n[overflowed] = s * np.sqrt(((big / s[..., None]) ** 2).sum(-1))
     return n
 
 
