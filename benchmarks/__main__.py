@@ -1,6 +1,7 @@
 """Run every benchmark module and write benchmarks/RESULTS.md.
 
-Usage: ``python -m benchmarks [name ...]`` (names of bench_* modules; default: all).
+Usage: ``python -m benchmarks [name ...]`` (names of bench_* modules; default: all). Only
+the full run writes RESULTS.md and RESULTS.png; a partial run prints its rows.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ def main(argv: list[str]) -> int:
             print(f"  {row.what}: {row.measured} [{row.budget}] "
                   f"{'' if row.ok is None else ('OK' if row.ok else 'MISSED')}", flush=True)
             rows.append(row)
+    if argv:  # a partial run must not replace the full table
+        print("(a partial run: RESULTS.md is written only by `python -m benchmarks`)")
+        return 0
     write_results(rows, plot_results(rows))
     return 0
 
