@@ -24,14 +24,22 @@ class Verdict:
         """Show nothing as a cell's value: ``grade`` has already printed the message."""
 
 
+class Wrong(Exception):
+    """Raised inside a checker's test when the reader's function returned something of the
+    wrong form; its message is what ``grade`` shows."""
+
+
 def grade(name: str, test: Callable[[], str | None], hint: str) -> Verdict:
-    """Run ``test``: it returns None when the answer is right, or a string saying what is wrong.
+    """Run ``test``: it returns None when the answer is right, or a string saying what is wrong
+    (or raises :class:`Wrong` with that string).
 
     A stub that raises ``NotImplementedError`` is "not attempted yet"; any other exception
     is reported with its last line, never re-raised.
     """
     try:
         problem = test()
+    except Wrong as wrong:
+        problem = str(wrong)
     except NotImplementedError:
         return _say(False, f"[{name}] not attempted yet: replace the `raise NotImplementedError`"
                            f" with your code.\nHint: {hint}")
