@@ -6,6 +6,8 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -27,6 +29,20 @@ class Verdict:
 class Wrong(Exception):
     """Raised inside a checker's test when the reader's function returned something of the
     wrong form; its message is what ``grade`` shows."""
+
+
+def returned_arrays(result, names: tuple[str, ...], shapes: tuple) -> tuple[np.ndarray, ...]:
+    """The reader's return value as float arrays; :class:`Wrong` unless it is a tuple of
+    ``len(names)`` arrays whose shapes are ``shapes``."""
+    count = ("one", "two", "three", "four", "five")[len(names) - 1]
+    if not isinstance(result, tuple) or len(result) != len(names):
+        raise Wrong(f"fn must return a tuple ({', '.join(names)}) of {count} arrays.")
+    arrays = tuple(np.asarray(a, dtype=float) for a in result)
+    for name, a, shape in zip(names, arrays, shapes, strict=True):
+        if a.shape != tuple(shape):
+            raise Wrong(f"the returned {name} has shape {a.shape}; it must keep the shape "
+                        f"{tuple(shape)}.")
+    return arrays
 
 
 def grade(name: str, test: Callable[[], str | None], hint: str) -> Verdict:

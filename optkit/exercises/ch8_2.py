@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._grading import Verdict, Wrong, grade
+from ._grading import Verdict, grade, returned_arrays
 
 
 def _net(W1, b1, W2, b2, X):
@@ -36,14 +36,10 @@ def check_permute_hidden(fn) -> Verdict:
                 perm = rng.permutation(n_hidden)
             args = [a.copy() for a in (W1, b1, W2, b2)] + [perm.copy()]
             result = fn(*args)
-            if not isinstance(result, (tuple, list)) or len(result) != 4:
-                raise Wrong("fn must return a tuple (W1, b1, W2, b2) of four arrays.")
-            new = [np.asarray(a, dtype=float) for a in result]
-            for name, a, old in zip(("W1", "b1", "W2", "b2"), new, (W1, b1, W2, b2),
-                                    strict=True):
-                if a.shape != old.shape:
-                    raise Wrong(f"the new {name} has shape {a.shape}; it must keep the shape "
-                                 f"{old.shape}.")
+            if isinstance(result, list):  # a list of the four arrays is accepted too
+                result = tuple(result)
+            new = returned_arrays(result, ("W1", "b1", "W2", "b2"),
+                                  tuple(a.shape for a in (W1, b1, W2, b2)))
             out, h = _net(W1, b1, W2, b2, X)
             new_out, new_h = _net(*new, X)
             if not np.allclose(new_out, out, rtol=1e-10, atol=1e-10):

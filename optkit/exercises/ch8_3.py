@@ -6,7 +6,7 @@ import numpy as np
 
 from ..first_order import Momentum, VelocityState
 from ..objectives import Objective
-from ._grading import Verdict, Wrong, grade
+from ._grading import Verdict, grade, returned_arrays
 
 
 def _reference(theta, v, g, lr, alpha):
@@ -26,13 +26,7 @@ def check_momentum_step(fn) -> Verdict:
 
     def call(theta, v, g, lr, alpha):
         out = fn(theta.copy(), v.copy(), g.copy(), lr, alpha)
-        if not isinstance(out, tuple) or len(out) != 2:
-            raise Wrong("fn must return a tuple (theta, v) of two arrays.")
-        out = tuple(np.asarray(a, dtype=float) for a in out)
-        if any(a.shape != theta.shape for a in out):
-            raise Wrong(f"the arrays returned have shapes {[a.shape for a in out]}; each "
-                         f"must have theta's shape {theta.shape}.")
-        return out
+        return returned_arrays(out, ("theta", "v"), (theta.shape,) * 2)
 
     def test():
         rng = np.random.default_rng(0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..adaptive import Adam, AdamState
-from ._grading import Verdict, Wrong, grade
+from ._grading import Verdict, grade, returned_arrays
 
 
 def _reference(theta, g, s, r, t, lr, rho1, rho2, delta, correct=True):
@@ -24,22 +24,13 @@ def check_adam_step(fn) -> Verdict:
 
     def call(theta, g, s, r, t, lr, rho1, rho2, delta):
         out = fn(theta.copy(), g.copy(), s.copy(), r.copy(), t, lr, rho1, rho2, delta)
-        if not isinstance(out, tuple) or len(out) != 3:
-            raise Wrong("fn must return a tuple (theta, s, r) of three arrays.")
-        out = tuple(np.asarray(a, dtype=float) for a in out)
-        if any(a.shape != theta.shape for a in out):
-            raise Wrong(f"the arrays returned have shapes {[a.shape for a in out]}; each "
-                         f"must have theta's shape {theta.shape}.")
-        return out
+        return returned_arrays(out, ("theta", "s", "r"), (theta.shape,) * 3)
 
     def test():
         rng = np.random.default_rng(0)
         theta, g = rng.normal(size=(3, 4)), rng.normal(size=(3, 4)) * 10.0 ** rng.uniform(-2, 2)
         zeros = np.zeros_like(theta)
-        try:
-            first = call(theta, g, zeros, zeros, 1, 0.01, 0.9, 0.999, 1e-8)
-        except Wrong as w:
-            return str(w)
+        first = call(theta, g, zeros, zeros, 1, 0.01, 0.9, 0.999, 1e-8)
         step = np.abs(first[0] - theta)
         if not np.allclose(step, 0.01, rtol=1e-4):
             uncorrected = _reference(theta, g, zeros, zeros, 1, 0.01, 0.9, 0.999, 1e-8,
@@ -53,10 +44,7 @@ def check_adam_step(fn) -> Verdict:
                                            (40, (0.001, 0.9, 0.999, 1e-8)),
                                            (7, (0.05, 0.0, 0.5, 1e-3))):
             s, r = rng.normal(size=(3, 4)), rng.uniform(0.1, 2.0, size=(3, 4))
-            try:
-                got = call(theta, g, s, r, t, lr, rho1, rho2, delta)
-            except Wrong as w:
-                return str(w)
+            got = call(theta, g, s, r, t, lr, rho1, rho2, delta)
             want = _reference(theta, g, s, r, t, lr, rho1, rho2, delta)
             for name, a, b in zip(("theta", "s", "r"), got, want):
                 if not np.allclose(a, b, rtol=1e-7, atol=1e-12):

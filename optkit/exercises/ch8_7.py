@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..normalization import batch_norm_backward, batch_norm_forward
-from ._grading import Verdict, Wrong, grade
+from ._grading import Verdict, grade, returned_arrays
 
 
 def _reference(H, gamma, beta, delta, dout):
@@ -25,14 +25,8 @@ def check_batch_norm(fn) -> Verdict:
 
     def call(H, gamma, beta, delta, dout):
         res = fn(H.copy(), gamma.copy(), beta.copy(), delta, dout.copy())
-        if not isinstance(res, tuple) or len(res) != 4:
-            raise Wrong("fn must return a tuple (out, dH, dgamma, dbeta) of four arrays.")
-        res = tuple(np.asarray(a, dtype=float) for a in res)
-        shapes = (H.shape, H.shape, gamma.shape, gamma.shape)
-        if tuple(a.shape for a in res) != shapes:
-            raise Wrong(f"the arrays returned have shapes {[a.shape for a in res]}; expected "
-                         f"{list(shapes)} (out and dH like H, dgamma and dbeta like gamma).")
-        return res
+        return returned_arrays(res, ("out", "dH", "dgamma", "dbeta"),
+                               (H.shape, H.shape, gamma.shape, gamma.shape))
 
     def test():
         rng = np.random.default_rng(0)
