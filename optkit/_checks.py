@@ -44,3 +44,12 @@ def learning_rate(name: str, value) -> None:
 def one_of(name: str, value, options) -> None:
     if value not in options:
         raise ValueError(f"{name} must be one of {sorted(options)}, got {value!r}")
+
+
+def flat_theta(name: str, theta, d: int, *, copy: bool = False, context: str = "") -> np.ndarray:
+    """``theta`` as a float array of shape (..., d) (a copy if ``copy``), or a ValueError
+    naming it; ``context`` is added to the message (e.g. " for sizes (64, 10)")."""
+    theta = np.array(theta, dtype=float) if copy else np.asarray(theta, dtype=float)
+    if theta.ndim == 0 or theta.shape[-1] != d:
+        raise ValueError(f"{name} must have shape (..., {d}){context}, got {theta.shape}")
+    return theta

@@ -324,9 +324,8 @@ def train(opt, net, ds: Dataset, epochs: int = 20, batch_size: int = 32, rng=Non
         _checks.positive_int("patience", patience)
     if not isinstance(ds, Dataset):
         raise ValueError(f"ds must be an optkit.data.Dataset, got {type(ds).__name__}")
-    theta = net.init(rng) if theta0 is None else np.array(theta0, dtype=float)
-    if theta.ndim == 0 or theta.shape[-1] != net.d:
-        raise ValueError(f"theta0 must have shape (..., {net.d}), got {theta.shape}")
+    theta = net.init(rng) if theta0 is None else theta0
+    theta = _checks.flat_theta("theta0", theta, net.d, copy=theta0 is not None)
     if not np.all(np.isfinite(theta)):
         raise ValueError("theta0 must be finite (it contains nan or inf)")
     batch = theta.shape[:-1]

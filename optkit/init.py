@@ -387,9 +387,7 @@ def lsuv(net, theta, X, target_var: float = 1.0, tol: float = 0.01, max_iter: in
     _checks.positive_int("max_iter", max_iter)
     sizes = _net_sizes(net)
     n_layers = len(sizes) - 1
-    theta = np.array(theta, dtype=float)
-    if theta.ndim < 1 or theta.shape[-1] != net.d:
-        raise ValueError(f"theta must have shape (..., {net.d}), got {theta.shape}")
+    theta = _checks.flat_theta("theta", theta, net.d, copy=True)
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[1] != sizes[0] or X.shape[0] < 2:
         raise ValueError(f"X must be a minibatch of shape (N >= 2, {sizes[0]}), got {X.shape}")

@@ -179,11 +179,7 @@ class MLP:
         return len(self.sizes) - 1
 
     def _theta(self, theta) -> np.ndarray:
-        theta = np.asarray(theta, dtype=float)
-        if theta.ndim == 0 or theta.shape[-1] != self.d:
-            raise ValueError(f"theta must have shape (..., {self.d}) for sizes {self.sizes}, "
-                             f"got {theta.shape}")
-        return theta
+        return _checks.flat_theta("theta", theta, self.d, context=f" for sizes {self.sizes}")
 
     def unflatten(self, theta) -> list:
         """The list of ``(W, b)``, one per layer: W (..., fan_in, fan_out), b (..., fan_out).

@@ -276,11 +276,7 @@ class NormMLP:
     # ------------------------------------------------------------------ parameters
 
     def _theta(self, theta) -> np.ndarray:
-        theta = np.asarray(theta, dtype=float)
-        if theta.ndim == 0 or theta.shape[-1] != self.d:
-            raise ValueError(f"theta must have shape (..., {self.d}) for this NormMLP, "
-                             f"got {theta.shape}")
-        return theta
+        return _checks.flat_theta("theta", theta, self.d, context=" for this NormMLP")
 
     def unflatten(self, theta) -> list:
         """One dict per layer: "W" (or "V" with weight norm), "b", and "gamma", "beta" or "g"

@@ -151,9 +151,7 @@ def lr_range_test(make_opt, net, X, y, lr_min: float, lr_max: float, steps: int,
         raise ValueError("rng must be a np.random.Generator (e.g. np.random.default_rng(0))")
     X = np.asarray(X, dtype=float)
     y = np.asarray(y)
-    theta = np.array(theta0, dtype=float)
-    if theta.ndim == 0 or theta.shape[-1] != net.d:
-        raise ValueError(f"theta0 must have shape (..., {net.d}), got {theta.shape}")
+    theta = _checks.flat_theta("theta0", theta0, net.d, copy=True)
     lrs = lr_min * (lr_max / lr_min) ** (np.arange(steps) / (steps - 1))
     opt = make_opt(lambda k: lrs[min(k, steps - 1)])
     n = X.shape[0]
