@@ -85,24 +85,33 @@ def trajectories(ax, thetas, labels=None, colors=None, objective=None, markers=T
     return ax
 
 
+def path_lines(ax, runs: dict, objective=None):
+    """One trajectory per entry of ``runs`` (label -> thetas), in the colours C0, C1, ..."""
+    for i, (label, thetas) in enumerate(runs.items()):
+        p = _as_paths(thetas)
+        names = [label] + [None] * (p.shape[1] - 1)
+        trajectories(ax, p, names, [f"C{i % 10}"] * p.shape[1], objective=objective)
+    return ax
+
+
 def paths(objective, runs: dict, title: str = "", ax=None, bounds=None, log=False):
     """Contours of ``objective`` with one trajectory per entry of ``runs`` (label -> thetas)."""
     ax = _axes(ax, figsize=(6.5, 5))
     arrays = [_as_paths(t) for t in runs.values()]
     contour(objective, ax=ax, bounds=bounds or _bounds(objective, None, np.concatenate(
         [a.reshape(-1, a.shape[-1]) for a in arrays])[None]), log=log)
-    labels = list(runs)
-    for i, (label, p) in enumerate(zip(labels, arrays, strict=True)):
-        names = [label] + [None] * (p.shape[1] - 1)
-        trajectories(ax, p, names, [f"C{i % 10}"] * p.shape[1], objective=objective)
+    path_lines(ax, runs, objective)
     ax.set_title(title or objective.name)
     ax.legend(loc="best")
     return ax
 
 
 def loss_curves(ax, curves: dict, xlabel="iteration $k$", ylabel="cost $J$", log=True,
-                title="", spread=True):
-    """Plot value curves, label -> array (steps+1,) or (steps+1, n) (mean and min-max band)."""
+                title="", spread=True, legend=True):
+    """Plot value curves, label -> array (steps+1,) or (steps+1, n) (mean and min-max band).
+
+    ``legend`` may be False when another panel's legend already names the same colours.
+    """
     ax = _axes(ax)
     for i, (label, v) in enumerate(curves.items()):
         v = np.asarray(v, dtype=float).reshape(len(v), -1)
@@ -113,7 +122,8 @@ def loss_curves(ax, curves: dict, xlabel="iteration $k$", ylabel="cost $J$", log
     if log:
         ax.set_yscale("log")
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
-    ax.legend()
+    if legend:
+        ax.legend()
     return ax
 
 

@@ -1,85 +1,91 @@
-"""Interactive explorers: pure compute+draw functions, and one ipywidgets wrapper.
+"""Interactive explorers: figures of the controls' values, and one ipywidgets wrapper.
 
-Each ``*_figure`` function takes plain numbers, computes with optkit and returns a
-Matplotlib Figure: the static book shows it, tests call it, and :func:`explorer` redraws it
-when the reader moves a control in a live kernel.
+Each widget is three drawing functions (see :mod:`optkit.live`): a ``frame`` (the figure and
+its axes), a ``backdrop`` (what changes rarely, such as contours) and the ``content`` (what
+every control changes). Its ``*_figure`` function draws them once and returns a Matplotlib
+Figure: the static book shows it and tests call it. Its ``*_explorer`` keeps one such figure
+and redraws only the content, over a saved picture of the rest, when the reader moves a
+control in a live kernel (budget: 150 ms per move).
 """
 
 from __future__ import annotations
 
-import io
+import functools
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import NullLocator
 
-from . import objectives, plot
+from . import _checks, objectives, plot
 from .first_order import Momentum
+from .live import LiveFigure
 from .run import optimize
 
 
-class Redrawer:
-    """Compute + redraw for a live widget, fast enough for a slider (budget: 150 ms).
-
-    Constrained layout is solved once, for the first figure; later figures of the same
-    shape reuse its axes positions instead of solving it again (the layout barely moves
-    when a slider does). The figure is rendered to PNG in one pass, without the inline
-    backend's second "tight bounding box" pass.
-    """
-
-    def __init__(self, draw):
-        self.draw = draw
-        self.positions = None
-
-    def figure(self, **values):
-        fig = self.draw(**values)
-        axes = fig.get_axes()
-        if self.positions is not None and len(self.positions) == len(axes):
-            fig.set_layout_engine("none")
-            for ax, pos in zip(axes, self.positions, strict=True):
-                ax.set_position(pos)
-        else:
-            fig.canvas.draw()  # solve the layout once and remember it
-            self.positions = [ax.get_position() for ax in axes]
-            fig.set_layout_engine("none")
-        return fig
-
-    def png(self, fig) -> bytes:
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})
-        plt.close(fig)
-        return buf.getvalue()
-
-
-def explorer(draw, note: str = "Move a control to redraw (this needs a live kernel).",
+def explorer(layers, note: str = "Move a control to redraw (this needs a live kernel).",
              **controls):
-    """Wrap ``draw(**values) -> Figure`` as a widget: ``controls`` are ipywidgets by keyword.
+    """Wrap a widget's ``layers`` = (frame, content, backdrop) as ipywidgets: ``controls``
+    are ipywidgets by keyword, named like the drawing functions' arguments.
 
     The output area starts with ``note`` rather than a figure, because the notebook shows
-    the static figure for the default values just above the widget. The latest figure is
-    kept as ``box.figure`` (so tests can drive the controls without a browser).
+    the static figure for the default values just above the widget. The figure is kept as
+    ``box.figure`` and the last picture shown as ``box.image`` (JPEG bytes), so tests can drive
+    the controls without a browser.
     """
     import ipywidgets as w
     from IPython.display import Image, display
 
+    live = LiveFigure(*layers)
+    plt.close(live.fig)  # drawn into the widget, never shown by the notebook itself
     out = w.Output()
     box = w.VBox([w.HBox(list(controls.values())), out])
-    box.figure = None
-    redrawer = Redrawer(draw)
+    box.figure, box.image, box.live, box.controls = None, None, live, controls
     with out:
         print(note)
 
     def redraw(_change=None):
-        fig = redrawer.figure(**{name: c.value for name, c in controls.items()})
-        box.figure = fig
-        image = Image(redrawer.png(fig))
+        live.update(**{name: c.value for name, c in controls.items()})
+        box.figure, box.image = live.fig, live.jpeg()
         with out:
             out.clear_output(wait=True)
-            display(image)
+            display(Image(box.image, format="jpeg"))
 
     for c in controls.values():
         c.observe(redraw, names="value")
     box.redraw = redraw
     return box
+
+
+def _pair(figsize, log_y=(False, True), **gridspec):
+    """The frame of every widget: one figure, two axes side by side, the ones flagged in
+    ``log_y`` with a log y axis (without minor ticks: dozens of them would double the time
+    a full redraw takes)."""
+    fig, axes = plt.subplots(1, 2, figsize=figsize, gridspec_kw=gridspec or None)
+    for ax, log in zip(axes, log_y, strict=True):
+        if log:
+            ax.set_yscale("log")
+            ax.yaxis.set_minor_locator(NullLocator())
+    return fig, tuple(axes)
+
+
+def _one_of(name: str, value, options) -> None:
+    if value not in options:
+        raise ValueError(f"{name} must be one of {sorted(options)}, got {value!r}")
+
+
+def _decades(lo: float, hi: float) -> tuple[float, float]:
+    """[lo, hi] widened to whole powers of ten."""
+    return 10.0 ** np.floor(np.log10(lo)), 10.0 ** np.ceil(np.log10(hi))
+
+
+def _gap_axis(ax, objective, start):
+    """Fixed limits for J(theta_k) - J* on a log axis: from 1e-12 to above the starting gap.
+
+    The window stays put while the reader moves a learning rate, so curves can be compared
+    between positions (and the figure need not be laid out again).
+    """
+    best = objective.f(objective.minimizer) if objective.minimizer is not None else 0.0
+    ax.set_ylim(*_decades(1e-12, 2 * float(objective.f(np.asarray(start)) - best)))
 
 
 SURFACES = {
@@ -92,29 +98,52 @@ STARTS = {"narrow valley": (-2.0, 1.5), "valley": (-0.5, 1.2), "bowl": (-0.5, 2.
           "two_gaussians": (1.5, 1.5)}
 
 
-def momentum_figure(lr: float = 0.015, alpha: float = 0.8, steps: int = 60,
-                    surface: str = "narrow valley"):
-    """Momentum (Algorithm 8.2) on a 2-D surface: its path beside plain gradient descent,
-    and both cost curves. ``surface`` is a key of ``SURFACES``."""
-    if surface not in SURFACES:
-        raise ValueError(f"surface must be one of {sorted(SURFACES)}, got {surface!r}")
+# surfaces without their own bounds get a window that holds the paths of sensible rates
+WINDOWS = {"narrow valley": ((-2.5, 2.5), (-2.0, 2.0))}
+
+
+def _momentum_frame():
+    return _pair((10, 4.2))
+
+
+def _momentum_backdrop(axes, surface: str = "narrow valley"):
+    _one_of("surface", surface, SURFACES)
+    obj = SURFACES[surface]()
+    plot.contour(obj, ax=axes[0], bounds=WINDOWS.get(surface, obj.bounds))
+    _gap_axis(axes[1], obj, STARTS[surface])
+
+
+def _momentum_content(axes, lr: float = 0.015, alpha: float = 0.8, steps: int = 60,
+                      surface: str = "narrow valley"):
+    a1, a2 = axes
     obj = SURFACES[surface]()
     start = np.array(STARTS[surface])
     gd = optimize(Momentum(lr=lr, alpha=0.0), obj, start, steps)
     mom = optimize(Momentum(lr=lr, alpha=alpha), obj, start, steps)
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.2))
-    plot.paths(obj, {"gradient descent": gd.thetas, f"momentum, alpha = {alpha:g}": mom.thetas},
-               title=f"{obj.name}, lr = {lr:g}", ax=a1)
+    runs = {"gradient descent": gd, f"momentum, alpha = {alpha:g}": mom}
+    plot.path_lines(a1, {k: tr.thetas for k, tr in runs.items()}, obj)
+    a1.set_title(f"{obj.name}, lr = {lr:g}")
+    a1.legend(loc="best")
     best = obj.f(obj.minimizer) if obj.minimizer is not None else 0.0
-    gap = {"gradient descent": gd.values - best, f"momentum, alpha = {alpha:g}": mom.values - best}
     # clipped: a diverged run's last finite values (~1e300) would overflow the log axis
-    plot.loss_curves(a2, {k: np.clip(v, 1e-16, 1e12) for k, v in gap.items()},
-                     ylabel=r"$J(\theta_k) - J^*$", title="distance to the minimum value")
+    plot.loss_curves(a2, {k: np.clip(tr.values - best, 1e-16, 1e12) for k, tr in runs.items()},
+                     ylabel=r"$J(\theta_k) - J^*$", title="distance to the minimum value",
+                     log=False, legend=False)  # same colours as the legend on the left
+    a2.set_xlim(0, steps)
     for name, tr in (("GD", gd), ("momentum", mom)):
         if tr.diverged.any():
             a2.text(0.5, 0.5, f"{name} diverged", transform=a2.transAxes, ha="center",
                     color="C3", fontsize=12)
-    return fig
+
+
+MOMENTUM = (_momentum_frame, _momentum_content, _momentum_backdrop)
+
+
+def momentum_figure(lr: float = 0.015, alpha: float = 0.8, steps: int = 60,
+                    surface: str = "narrow valley"):
+    """Momentum (Algorithm 8.2) on a 2-D surface: its path beside plain gradient descent,
+    and both cost curves. ``surface`` is a key of ``SURFACES``."""
+    return LiveFigure(*MOMENTUM).update(lr=lr, alpha=alpha, steps=steps, surface=surface)
 
 
 def momentum_explorer(lr: float = 0.015, alpha: float = 0.8, surface: str = "narrow valley"):
@@ -122,7 +151,7 @@ def momentum_explorer(lr: float = 0.015, alpha: float = 0.8, surface: str = "nar
     import ipywidgets as w
 
     return explorer(
-        momentum_figure,
+        MOMENTUM,
         lr=w.FloatLogSlider(value=lr, base=10, min=-3, max=-0.5, step=0.05,
                             description="lr (epsilon)", readout_format=".4f"),
         alpha=w.FloatSlider(value=alpha, min=0.0, max=0.99, step=0.01, description="alpha"),
@@ -191,6 +220,37 @@ def adaptive_runs(surface: str = "plateau", steps: int = 120, lr_scale: float = 
     return obj, out
 
 
+def _adaptive_frame():
+    return _pair((11, 4.4))
+
+
+def _adaptive_backdrop(axes, surface: str = "plateau"):
+    _one_of("surface", surface, ADAPTIVE_SURFACES)
+    make, start, window, _ = ADAPTIVE_SURFACES[surface]
+    obj = make()
+    plot.contour(obj, ax=axes[0], bounds=window)
+    _gap_axis(axes[1], obj, start)
+
+
+def _adaptive_content(axes, surface: str = "plateau", steps: int = 120, lr_scale: float = 1.0,
+                      names=ADAPTIVE_OPTIMIZERS):
+    a1, a2 = axes
+    obj, runs = adaptive_runs(surface, steps, lr_scale, names)
+    label = {k: k + (" (diverged)" if tr.diverged.any() else "") for k, tr in runs.items()}
+    plot.path_lines(a1, {label[k]: tr.thetas for k, tr in runs.items()}, obj)
+    a1.set_title(f"{surface}: paths of {steps} steps")
+    best = float(obj.f(obj.minimizer)) if obj.minimizer is not None else 0.0
+    plot.loss_curves(a2, {label[k]: np.maximum(tr.values - best, 1e-16)
+                          for k, tr in runs.items()},
+                     ylabel=r"$J(\theta_k) - J^*$", title="distance to the minimum value",
+                     log=False, legend=False)
+    a2.set_xlim(0, steps)
+    a2.legend(fontsize=7.5)  # one legend: the paths on the left have the same colours
+
+
+ADAPTIVE = (_adaptive_frame, _adaptive_content, _adaptive_backdrop)
+
+
 def adaptive_figure(surface: str = "plateau", steps: int = 120, lr_scale: float = 1.0,
                     names=ADAPTIVE_OPTIMIZERS):
     """Section 8.5: SGD, momentum and the adaptive methods on one surface, side by side.
@@ -198,19 +258,8 @@ def adaptive_figure(surface: str = "plateau", steps: int = 120, lr_scale: float 
     Left: the paths over the contours; right: J(theta_k) - J* on a log scale. A diverged
     run is marked in the legend.
     """
-    obj, runs = adaptive_runs(surface, steps, lr_scale, names)
-    window = ADAPTIVE_SURFACES[surface][2]
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.4))
-    label = {k: k + (" (diverged)" if tr.diverged.any() else "") for k, tr in runs.items()}
-    plot.paths(obj, {label[k]: tr.thetas for k, tr in runs.items()},
-               title=f"{surface}: paths of {steps} steps", ax=a1, bounds=window)
-    a1.legend(loc="best", fontsize=7.5)
-    best = float(obj.f(obj.minimizer)) if obj.minimizer is not None else 0.0
-    plot.loss_curves(a2, {label[k]: np.maximum(tr.values - best, 1e-16)
-                          for k, tr in runs.items()},
-                     ylabel=r"$J(\theta_k) - J^*$", title="distance to the minimum value")
-    a2.legend(fontsize=7.5)
-    return fig
+    return LiveFigure(*ADAPTIVE).update(surface=surface, steps=steps, lr_scale=lr_scale,
+                                        names=names)
 
 
 def adaptive_explorer(surface: str = "plateau", steps: int = 120, lr_scale: float = 1.0):
@@ -218,7 +267,7 @@ def adaptive_explorer(surface: str = "plateau", steps: int = 120, lr_scale: floa
     import ipywidgets as w
 
     return explorer(
-        adaptive_figure,
+        ADAPTIVE,
         surface=w.Dropdown(options=list(ADAPTIVE_SURFACES), value=surface,
                            description="surface"),
         steps=w.IntSlider(value=steps, min=10, max=400, step=10, description="steps"),
@@ -303,29 +352,39 @@ def _digits():
 _DIGITS = None
 
 
-def minibatch_figure(batch_size: int = 32, sampling: str = "reshuffle", epochs: int = 3,
-                     lr: float = 0.1, seed: int = 0):
-    """Left: the loss of every minibatch (noisy) and the full training / validation loss at
-    each epoch's end; right: the validation 0-1 error per epoch. See :func:`minibatch_run`."""
+def _minibatch_frame():
+    fig, (a1, a2) = _pair((11, 4.2), log_y=(True, True), width_ratios=[1.6, 1])
+    a1.set(xlabel="epoch", ylabel="cross-entropy", ylim=(1e-3, 1e1))
+    a2.set(xlabel="epoch", ylabel="validation 0-1 error (%, log scale)", ylim=(1, 100))
+    a2.yaxis.set_major_formatter("{x:g}")
+    return fig, (a1, a2)
+
+
+def _minibatch_content(axes, batch_size: int = 32, sampling: str = "reshuffle",
+                       epochs: int = 3, lr: float = 0.1, seed: int = 0):
+    a1, a2 = axes
     run = minibatch_run(batch_size, sampling, epochs, lr, seed)
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2),
-                                 gridspec_kw={"width_ratios": [1.6, 1]})
     a1.plot(run["step_epoch"], run["batch_loss"], lw=0.7, alpha=0.6, color="C0",
             label=f"minibatch loss ({len(run['batch_loss'])} updates)")
     a1.plot(run["epoch"], run["train_loss"], "o-", color="C1", label="training loss (all)")
     a1.plot(run["epoch"], run["val_loss"], "s-", color="C2", label="validation loss")
-    a1.set_yscale("log")
-    a1.set_xlabel("epoch")
-    a1.set_ylabel("cross-entropy")
     a1.set_title(f"SGD, lr = {lr:g}, batch size {batch_size}, {sampling}")
     a1.legend(fontsize=8)
     a2.plot(run["epoch"], 100 * run["val_error"], "s-", color="C2")
-    a2.set_xlabel("epoch")
-    a2.set_ylabel("validation 0-1 error (%, log scale)")
     a2.set_title(f"final validation error {100 * run['val_error'][-1]:.1f}%")
-    a2.set_yscale("log")
-    a2.yaxis.set_major_formatter("{x:g}")
-    return fig
+    for ax in axes:
+        ax.set_xlim(-0.04 * epochs, 1.04 * epochs)
+
+
+MINIBATCH = (_minibatch_frame, _minibatch_content)
+
+
+def minibatch_figure(batch_size: int = 32, sampling: str = "reshuffle", epochs: int = 3,
+                     lr: float = 0.1, seed: int = 0):
+    """Left: the loss of every minibatch (noisy) and the full training / validation loss at
+    each epoch's end; right: the validation 0-1 error per epoch. See :func:`minibatch_run`."""
+    return LiveFigure(*MINIBATCH).update(batch_size=batch_size, sampling=sampling,
+                                         epochs=epochs, lr=lr, seed=seed)
 
 
 def minibatch_explorer(batch_size: int = 32, sampling: str = "reshuffle", epochs: int = 3,
@@ -334,7 +393,7 @@ def minibatch_explorer(batch_size: int = 32, sampling: str = "reshuffle", epochs
     import ipywidgets as w
 
     return explorer(
-        minibatch_figure,
+        MINIBATCH,
         batch_size=w.SelectionSlider(options=[2**k for k in range(2, 11)], value=batch_size,
                                      description="batch size"),
         sampling=w.Dropdown(options=list(MINIBATCH_SAMPLINGS), value=sampling,
@@ -346,6 +405,54 @@ def minibatch_explorer(batch_size: int = 32, sampling: str = "reshuffle", epochs
 
 # Section 8.7.2: coordinate descent on the bad case (x1 - x2)^2 + alpha (x1^2 + x2^2) --------
 
+def _bad_case(alpha: float):
+    """f(x) = (x1 - x2)^2 + alpha (x1^2 + x2^2) as an optkit quadratic."""
+    if not (np.isfinite(alpha) and alpha > 0):
+        raise ValueError(f"alpha must be a finite number in (0, inf), got {alpha!r}")
+    H = 2.0 * np.array([[1.0 + alpha, -1.0], [-1.0, 1.0 + alpha]])
+    return objectives.quadratic(H, name=f"(x1 - x2)^2 + {alpha:g} (x1^2 + x2^2)")
+
+
+def _coordinate_frame():
+    fig, (a1, a2) = _pair((10, 4.2))
+    a2.set(xlabel="sweep (coordinate descent) or step (Newton)", ylabel="$f(x)$ (log scale)",
+           ylim=(1e-16, 1e2))
+    return fig, (a1, a2)
+
+
+def _coordinate_content(axes, alpha: float = 0.1, sweeps: int = 15, x0=(-1.5, 1.8)):
+    from .second_order import Newton
+    from .strategies import CoordinateDescent
+
+    if isinstance(sweeps, bool) or not isinstance(sweeps, (int, np.integer)) or sweeps < 1:
+        raise ValueError(f"sweeps must be an integer >= 1, got {sweeps!r}")
+    a1, a2 = axes
+    obj = _bad_case(alpha)
+    start = np.asarray(x0, dtype=float)
+    lim = 1.15 * np.abs(start).max()  # the contours follow alpha: they are content here
+    plot.contour(obj, ax=a1, bounds=((-lim, lim), (-lim, lim)))
+    a1.set(xlabel="$x_1$", ylabel="$x_2$")
+    cd = optimize(CoordinateDescent(), obj, start, sweeps)
+    newton = optimize(Newton(), obj, start, 1)
+    # the intermediate point of each sweep: x1 updated, x2 not yet
+    half = np.stack([cd.thetas[1:, 0], cd.thetas[:-1, 1]], axis=-1)
+    stairs = np.empty((2 * sweeps + 1, 2))
+    stairs[0::2], stairs[1::2] = cd.thetas, half
+    plot.path_lines(a1, {f"coordinate descent ({sweeps} sweeps)": stairs,
+                         "Newton (1 step)": newton.thetas}, obj)
+    a1.set_title(f"alpha = {alpha:g}")
+    a1.legend(loc="best")
+    k = np.arange(sweeps + 1)
+    # the colours of the paths on the left, whose legend names them
+    a2.plot(k, np.maximum(cd.values, 1e-300), "o-", ms=3, color="C0")
+    a2.plot([0, 1], np.maximum(newton.values, 1e-300), "s--", color="C1")
+    a2.set_xlim(-0.02 * sweeps, 1.02 * sweeps)
+    a2.set_title(f"factor per sweep: 1/(1+alpha)^4 = {(1 + alpha) ** -4:.3g} on f")
+
+
+COORDINATE_DESCENT = (_coordinate_frame, _coordinate_content)
+
+
 def coordinate_descent_figure(alpha: float = 0.1, sweeps: int = 15, x0=(-1.5, 1.8)):
     """Coordinate descent (one coordinate at a time, exact minimization) beside Newton's
     method on f(x) = (x1 - x2)^2 + alpha (x1^2 + x2^2), minimum 0 at the origin.
@@ -354,38 +461,7 @@ def coordinate_descent_figure(alpha: float = 0.1, sweeps: int = 15, x0=(-1.5, 1.
     Right: f after each sweep. One sweep multiplies the iterate by 1 / (1 + alpha)^2, so the
     number of sweeps to gain a factor grows like 1 / alpha; Newton needs one step.
     """
-    from .second_order import Newton
-    from .strategies import CoordinateDescent
-
-    if not (np.isfinite(alpha) and alpha > 0):
-        raise ValueError(f"alpha must be a finite number in (0, inf), got {alpha!r}")
-    if isinstance(sweeps, bool) or not isinstance(sweeps, (int, np.integer)) or sweeps < 1:
-        raise ValueError(f"sweeps must be an integer >= 1, got {sweeps!r}")
-    H = 2.0 * np.array([[1.0 + alpha, -1.0], [-1.0, 1.0 + alpha]])
-    obj = objectives.quadratic(H, name=f"(x1 - x2)^2 + {alpha:g} (x1^2 + x2^2)")
-    start = np.asarray(x0, dtype=float)
-    cd = optimize(CoordinateDescent(), obj, start, sweeps)
-    newton = optimize(Newton(), obj, start, 1)
-    # the intermediate point of each sweep: x1 updated, x2 not yet
-    half = np.stack([cd.thetas[1:, 0], cd.thetas[:-1, 1]], axis=-1)
-    stairs = np.empty((2 * sweeps + 1, 2))
-    stairs[0::2], stairs[1::2] = cd.thetas, half
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.2))
-    lim = 1.15 * np.abs(start).max()
-    plot.paths(obj, {f"coordinate descent ({sweeps} sweeps)": stairs, "Newton (1 step)":
-                     newton.thetas}, title=f"alpha = {alpha:g}",
-               ax=a1, bounds=((-lim, lim), (-lim, lim)))
-    a1.set_xlabel("$x_1$")
-    a1.set_ylabel("$x_2$")
-    k = np.arange(sweeps + 1)
-    a2.semilogy(k, np.maximum(cd.values, 1e-300), "o-", ms=3, label="coordinate descent")
-    a2.semilogy([0, 1], np.maximum(newton.values, 1e-300), "s--", label="Newton")
-    a2.set_ylim(max(1e-16, 0.1 * cd.values.min()), 2 * cd.values[0])
-    a2.set_xlabel("sweep (coordinate descent) or step (Newton)")
-    a2.set_ylabel("$f(x)$ (log scale)")
-    a2.set_title(f"factor per sweep: 1/(1+alpha)^4 = {(1 + alpha) ** -4:.3g} on f")
-    a2.legend(fontsize=8)
-    return fig
+    return LiveFigure(*COORDINATE_DESCENT).update(alpha=alpha, sweeps=sweeps, x0=x0)
 
 
 def coordinate_descent_explorer(alpha: float = 0.1, sweeps: int = 15):
@@ -394,7 +470,7 @@ def coordinate_descent_explorer(alpha: float = 0.1, sweeps: int = 15):
     import ipywidgets as w
 
     return explorer(
-        coordinate_descent_figure,
+        COORDINATE_DESCENT,
         alpha=w.FloatLogSlider(value=alpha, base=10, min=-3, max=1, step=0.1,
                                description="alpha"),
         sweeps=w.IntSlider(value=sweeps, min=1, max=60, description="sweeps"),
@@ -403,13 +479,17 @@ def coordinate_descent_explorer(alpha: float = 0.1, sweeps: int = 15):
 
 # Section 8.2.1: gradient descent on quadratics of chosen condition number --------------------
 
+def _check_kappa(kappa) -> None:
+    if not (isinstance(kappa, (int, float)) and np.isfinite(kappa) and kappa >= 1):
+        raise ValueError(f"kappa must be in [1, inf), got {kappa!r}")
+
+
 def conditioning_runs(kappa: float = 100.0, lr_scale: float = 1.0, steps: int = 40,
                       kappas=(1.0, 10.0, 100.0)):
     """Gradient descent with lr = lr_scale / lambda_max on the 2-D bowls
     ``ill_conditioned_quadratic(k, angle=pi/6)`` for every k in ``kappas`` and ``kappa``
     (eigenvalues 1 and k, so lambda_max = k). Returns {k: (objective, Trace)}."""
-    if not (isinstance(kappa, (int, float)) and np.isfinite(kappa) and kappa >= 1):
-        raise ValueError(f"kappa must be in [1, inf), got {kappa!r}")
+    _check_kappa(kappa)
     if not (isinstance(lr_scale, (int, float)) and np.isfinite(lr_scale) and lr_scale > 0):
         raise ValueError(f"lr_scale must be in (0, inf), got {lr_scale!r}")
     from .first_order import SGD
@@ -422,6 +502,33 @@ def conditioning_runs(kappa: float = 100.0, lr_scale: float = 1.0, steps: int = 
     return out
 
 
+def _conditioning_frame():
+    fig, (a1, a2) = _pair((10, 4.2))
+    a2.set_ylim(1e-16, 1e4)  # J(theta_0) < 1e4 for every kappa <= 1000
+    return fig, (a1, a2)
+
+
+def _conditioning_content(axes, kappa: float = 100.0, lr_scale: float = 1.0, steps: int = 40):
+    a1, a2 = axes
+    runs = conditioning_runs(kappa, lr_scale, steps)
+    obj, tr = runs[float(kappa)]
+    # the contours follow the kappa slider, so they are content, not backdrop
+    plot.contour(obj, ax=a1, bounds=((-2.5, 2.5), (-2.0, 2.0)))
+    plot.path_lines(a1, {"gradient descent": tr.thetas}, obj)
+    a1.set_title(f"kappa = {kappa:g}, lr = {lr_scale:g} / lambda_max")
+    a1.legend(loc="best")
+    curves = {}
+    for k, (_, t) in runs.items():
+        label = f"kappa = {k:g}" + (" (diverged)" if t.diverged.any() else "")
+        curves[label] = np.clip(t.values, 1e-16, 1e12)
+    plot.loss_curves(a2, curves, xlabel="step $k$", ylabel=r"$J(\theta_k)$",
+                     title="cost (the minimum is 0)", log=False)
+    a2.set_xlim(0, steps)
+
+
+CONDITIONING = (_conditioning_frame, _conditioning_content)
+
+
 def conditioning_figure(kappa: float = 100.0, lr_scale: float = 1.0, steps: int = 40):
     """Section 8.2.1: gradient descent with the learning rate lr = lr_scale / lambda_max.
 
@@ -430,19 +537,7 @@ def conditioning_figure(kappa: float = 100.0, lr_scale: float = 1.0, steps: int 
     error is multiplied by (1 - lr lambda) per step, so with lr = 1 / lambda_max the flattest
     direction shrinks only by (1 - 1 / kappa); above lr_scale = 2 the steepest one diverges.
     """
-    runs = conditioning_runs(kappa, lr_scale, steps)
-    obj, tr = runs[float(kappa)]
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.2))
-    plot.paths(obj, {"gradient descent": tr.thetas},
-               title=f"kappa = {kappa:g}, lr = {lr_scale:g} / lambda_max", ax=a1,
-               bounds=((-2.5, 2.5), (-2.0, 2.0)))
-    curves = {}
-    for k, (_, t) in runs.items():
-        label = f"kappa = {k:g}" + (" (diverged)" if t.diverged.any() else "")
-        curves[label] = np.clip(t.values, 1e-16, 1e12)
-    plot.loss_curves(a2, curves, xlabel="step $k$", ylabel=r"$J(\theta_k)$",
-                     title="cost (the minimum is 0)")
-    return fig
+    return LiveFigure(*CONDITIONING).update(kappa=kappa, lr_scale=lr_scale, steps=steps)
 
 
 def conditioning_explorer(kappa: float = 100.0, lr_scale: float = 1.0, steps: int = 40):
@@ -451,7 +546,7 @@ def conditioning_explorer(kappa: float = 100.0, lr_scale: float = 1.0, steps: in
     import ipywidgets as w
 
     return explorer(
-        conditioning_figure,
+        CONDITIONING,
         kappa=w.FloatLogSlider(value=kappa, base=10, min=0, max=3, step=0.1,
                                description="kappa"),
         lr_scale=w.FloatSlider(value=lr_scale, min=0.1, max=2.2, step=0.05,
@@ -501,29 +596,88 @@ def deep_activations(activation: str = "tanh", scheme: str = "Glorot (8.23)", de
         return np.stack(net.hidden(theta, X))
 
 
+RIDGE_RANGES = {"tanh": (-1.0, 1.0), "relu": (0.0, 3.0)}
+
+
+def _layer_summary(hs, activation: str):
+    """Per layer of ``hs`` (depth, ...): histogram counts on the activation's fixed range
+    (51 bins, values outside counted in the edge bins) and the root mean square."""
+    lo, hi = RIDGE_RANGES[activation]
+    edges = np.linspace(lo, hi, 52)
+    flat = np.reshape(hs, (len(hs), -1))
+    clipped = np.clip(np.nan_to_num(flat, posinf=hi, neginf=lo), lo, hi)
+    counts = np.stack([np.histogram(h, edges)[0] for h in clipped])
+    with np.errstate(over="ignore"):
+        rms = np.sqrt(np.mean(np.square(flat), axis=1))
+    return counts, rms
+
+
+# The 8.4 widget feeds 200 inputs (20,000 values per histogram): enough for the shapes, and
+# 2.5 times faster than the 500 of deep_activations.
+INIT_WIDGET_INPUTS = 200
+
+
+@functools.lru_cache(maxsize=512)
+def _cached_summary(activation: str, scheme: str, depth: int, width: int, seed: int):
+    """What the 8.4 widget draws of one network: a few kB, so moving back is free."""
+    hs = deep_activations(activation, scheme, depth, width, n=INIT_WIDGET_INPUTS, seed=seed)
+    return _layer_summary(hs, activation)
+
+
+def _ridge(ax, counts, rms, activation: str, title: str, rms_labels: bool = True):
+    lo, hi = RIDGE_RANGES[activation]
+    edges = np.linspace(lo, hi, 52)
+    mids = 0.5 * (edges[1:] + edges[:-1])
+    depth = len(counts)
+    for layer, (c, r) in enumerate(zip(counts, rms, strict=True), start=1):
+        inner = c[1:-1].max() if c.size > 2 else 0
+        height = np.minimum(c / max(inner, 1), 1.0)
+        ax.fill_between(mids, layer, layer + 0.85 * height, step="mid",
+                        color=plt.cm.viridis(layer / (depth + 1)), alpha=0.85, lw=0)
+        if rms_labels:
+            ax.text(hi + 0.02 * (hi - lo), layer + 0.25, f"rms {r:.1e}", fontsize=7,
+                    va="center")
+    ax.set_xlim(lo, hi + (0.3 if rms_labels else 0.0) * (hi - lo))
+    ax.set_ylim(0.8, depth + 1)
+    ax.set_xlabel(f"activation value h ({activation}; clipped to [{lo:g}, {hi:g}])")
+    ax.set_ylabel("hidden layer")
+    ax.set_title(title, fontsize=10)
+    return ax
+
+
 def activation_ridge(ax, hs, activation: str, title: str = ""):
     """Draw one histogram per layer of ``hs`` (depth, ...) stacked upwards (layer 1 at the
     bottom) on a fixed range: [-1, 1] for tanh, [0, 3] for ReLU. Values outside the range are
     counted in the edge bins, and each histogram is scaled to its interior bins, so a pile-up
     at 0 (collapse) or at the edges (saturation, explosion) shows as a full-height bar."""
-    lo, hi = (-1.0, 1.0) if activation == "tanh" else (0.0, 3.0)
-    edges = np.linspace(lo, hi, 52)
-    mids = 0.5 * (edges[1:] + edges[:-1])
-    for layer, h in enumerate(hs, start=1):
-        counts, _ = np.histogram(np.clip(np.nan_to_num(h, posinf=hi, neginf=lo), lo, hi), edges)
-        inner = counts[1:-1].max() if counts.size > 2 else 0
-        height = np.minimum(counts / max(inner, 1), 1.0)
-        ax.fill_between(mids, layer, layer + 0.85 * height, step="mid",
-                        color=plt.cm.viridis(layer / (len(hs) + 1)), alpha=0.85, lw=0)
-        rms = np.sqrt(np.mean(np.square(h)))
-        ax.text(hi + 0.02 * (hi - lo), layer + 0.25, f"rms {rms:.1e}", fontsize=7,
-                va="center")
-    ax.set_xlim(lo, hi + 0.3 * (hi - lo))
-    ax.set_ylim(0.8, len(hs) + 1)
-    ax.set_xlabel(f"activation value h ({activation}; clipped to [{lo:g}, {hi:g}])")
-    ax.set_ylabel("hidden layer")
-    ax.set_title(title, fontsize=10)
-    return ax
+    return _ridge(ax, *_layer_summary(hs, activation), activation, title)
+
+
+def _init_frame():
+    fig, (a1, a2) = _pair((11, 4.6), width_ratios=[1.1, 1])
+    a2.set(xlabel="hidden layer", ylabel="rms of the activations (log scale)")
+    return fig, (a1, a2)
+
+
+def _init_content(axes, activation: str = "tanh", scheme: str = "Glorot (8.23)",
+                  depth: int = 10, width: int = 100, seed: int = 0):
+    _checks.one_of("activation", activation, INIT_ACTIVATIONS)
+    _checks.one_of("scheme", scheme, INIT_SCHEMES)
+    a1, a2 = axes
+    layers = np.arange(1, depth + 1)
+    for i, name in enumerate(INIT_SCHEMES):
+        counts, rms = _cached_summary(activation, name, depth, width, seed)
+        if name == scheme:
+            # the rms of each layer is the thick curve on the right: no labels needed
+            _ridge(a1, counts, rms, activation, f"{activation} network, {scheme}",
+                   rms_labels=False)
+        a2.plot(layers, rms, "o-", ms=3, color=f"C{i}", label=name,
+                lw=3.2 if name == scheme else 1.0, alpha=1.0 if name == scheme else 0.7)
+    a2.set_title(f"{depth} layers of {width} {activation} units, inputs N(0, I)", fontsize=10)
+    a2.legend(fontsize=7)
+
+
+INIT_HISTOGRAMS = (_init_frame, _init_content)
 
 
 def init_histograms_figure(activation: str = "tanh", scheme: str = "Glorot (8.23)",
@@ -531,21 +685,8 @@ def init_histograms_figure(activation: str = "tanh", scheme: str = "Glorot (8.23
     """Left: per-layer histograms of a deep ``activation`` network's hidden units under
     ``scheme``; right: the root mean square of each layer's activations under every scheme
     of :data:`INIT_SCHEMES` (log scale), the chosen one drawn thick."""
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.6),
-                                 gridspec_kw={"width_ratios": [1.1, 1]})
-    layers = np.arange(1, depth + 1)
-    for i, name in enumerate(INIT_SCHEMES):
-        hs = deep_activations(activation, name, depth, width, seed=seed)
-        if name == scheme:
-            activation_ridge(a1, hs, activation, f"{activation} network, {scheme}")
-        rms = np.sqrt(np.mean(np.square(hs), axis=(1, 2)))
-        a2.semilogy(layers, rms, "o-", ms=3, color=f"C{i}", label=name,
-                    lw=3.2 if name == scheme else 1.0, alpha=1.0 if name == scheme else 0.7)
-    a2.set_xlabel("hidden layer")
-    a2.set_ylabel("rms of the activations (log scale)")
-    a2.set_title(f"{depth} layers of {width} {activation} units, inputs N(0, I)", fontsize=10)
-    a2.legend(fontsize=7)
-    return fig
+    return LiveFigure(*INIT_HISTOGRAMS).update(activation=activation, scheme=scheme,
+                                               depth=depth, width=width, seed=seed)
 
 
 def init_histograms_explorer(activation: str = "tanh", scheme: str = "Glorot (8.23)"):
@@ -554,7 +695,7 @@ def init_histograms_explorer(activation: str = "tanh", scheme: str = "Glorot (8.
     import ipywidgets as w
 
     return explorer(
-        init_histograms_figure,
+        INIT_HISTOGRAMS,
         activation=w.Dropdown(options=list(INIT_ACTIVATIONS), value=activation,
                               description="activation"),
         scheme=w.Dropdown(options=list(INIT_SCHEMES), value=scheme, description="init",

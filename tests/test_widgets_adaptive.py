@@ -21,7 +21,7 @@ def test_adaptive_figure_draws_the_computed_paths():
         np.testing.assert_allclose(curve.get_ydata(), np.maximum(expected.values, 1e-16))
         assert curves_ax.get_yscale() == "log"
         assert paths_ax.get_title() and curves_ax.get_xlabel() and curves_ax.get_ylabel()
-        labels = {t.get_text() for t in paths_ax.get_legend().get_texts()}
+        labels = {t.get_text() for t in curves_ax.get_legend().get_texts()}
         assert {f"{n}, lr" in " ".join(labels) for n in widgets.ADAPTIVE_OPTIMIZERS} == {True}
     finally:
         plt.close(fig)

@@ -50,7 +50,8 @@ def test_figure_draws_the_computed_rms_and_one_histogram_per_layer():
     assert len(curves.get_lines()) == len(widgets.INIT_SCHEMES)
     thick = max(curves.get_lines(), key=lambda line: line.get_linewidth())
     assert thick.get_label() == "He normal"
-    rms = np.sqrt(_ms(widgets.deep_activations("relu", "He normal", depth=5, width=40)))
+    rms = np.sqrt(_ms(widgets.deep_activations("relu", "He normal", depth=5, width=40,
+                                                n=widgets.INIT_WIDGET_INPUTS)))
     np.testing.assert_allclose(thick.get_ydata(), rms)
     assert curves.get_yscale() == "log" and curves.get_xlabel() and curves.get_title()
     plt.close(fig)
