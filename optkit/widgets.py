@@ -14,6 +14,7 @@ import functools
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.collections import PolyCollection
 from matplotlib.ticker import NullLocator
 
 from . import _checks, objectives, plot
@@ -420,6 +421,12 @@ def _coordinate_frame():
     return fig, (a1, a2)
 
 
+def _coordinate_backdrop(axes, alpha: float = 0.1, x0=(-1.5, 1.8)):
+    lim = 1.15 * np.abs(np.asarray(x0, dtype=float)).max()
+    plot.contour(_bad_case(alpha), ax=axes[0], bounds=((-lim, lim), (-lim, lim)))
+    axes[0].set(xlabel="$x_1$", ylabel="$x_2$")
+
+
 def _coordinate_content(axes, alpha: float = 0.1, sweeps: int = 15, x0=(-1.5, 1.8)):
     from .second_order import Newton
     from .strategies import CoordinateDescent
@@ -429,9 +436,6 @@ def _coordinate_content(axes, alpha: float = 0.1, sweeps: int = 15, x0=(-1.5, 1.
     a1, a2 = axes
     obj = _bad_case(alpha)
     start = np.asarray(x0, dtype=float)
-    lim = 1.15 * np.abs(start).max()  # the contours follow alpha: they are content here
-    plot.contour(obj, ax=a1, bounds=((-lim, lim), (-lim, lim)))
-    a1.set(xlabel="$x_1$", ylabel="$x_2$")
     cd = optimize(CoordinateDescent(), obj, start, sweeps)
     newton = optimize(Newton(), obj, start, 1)
     # the intermediate point of each sweep: x1 updated, x2 not yet
@@ -450,7 +454,7 @@ def _coordinate_content(axes, alpha: float = 0.1, sweeps: int = 15, x0=(-1.5, 1.
     a2.set_title(f"factor per sweep: 1/(1+alpha)^4 = {(1 + alpha) ** -4:.3g} on f")
 
 
-COORDINATE_DESCENT = (_coordinate_frame, _coordinate_content)
+COORDINATE_DESCENT = (_coordinate_frame, _coordinate_content, _coordinate_backdrop)
 
 
 def coordinate_descent_figure(alpha: float = 0.1, sweeps: int = 15, x0=(-1.5, 1.8)):
@@ -508,12 +512,16 @@ def _conditioning_frame():
     return fig, (a1, a2)
 
 
+def _conditioning_backdrop(axes, kappa: float = 100.0):
+    _check_kappa(kappa)
+    plot.contour(objectives.ill_conditioned_quadratic(kappa, angle=np.pi / 6), ax=axes[0],
+                 bounds=((-2.5, 2.5), (-2.0, 2.0)))
+
+
 def _conditioning_content(axes, kappa: float = 100.0, lr_scale: float = 1.0, steps: int = 40):
     a1, a2 = axes
     runs = conditioning_runs(kappa, lr_scale, steps)
     obj, tr = runs[float(kappa)]
-    # the contours follow the kappa slider, so they are content, not backdrop
-    plot.contour(obj, ax=a1, bounds=((-2.5, 2.5), (-2.0, 2.0)))
     plot.path_lines(a1, {"gradient descent": tr.thetas}, obj)
     a1.set_title(f"kappa = {kappa:g}, lr = {lr_scale:g} / lambda_max")
     a1.legend(loc="best")
@@ -526,7 +534,7 @@ def _conditioning_content(axes, kappa: float = 100.0, lr_scale: float = 1.0, ste
     a2.set_xlim(0, steps)
 
 
-CONDITIONING = (_conditioning_frame, _conditioning_content)
+CONDITIONING = (_conditioning_frame, _conditioning_content, _conditioning_backdrop)
 
 
 def conditioning_figure(kappa: float = 100.0, lr_scale: float = 1.0, steps: int = 40):
@@ -627,14 +635,18 @@ def _cached_summary(activation: str, scheme: str, depth: int, width: int, seed: 
 def _ridge(ax, counts, rms, activation: str, title: str, rms_labels: bool = True):
     lo, hi = RIDGE_RANGES[activation]
     edges = np.linspace(lo, hi, 52)
-    mids = 0.5 * (edges[1:] + edges[:-1])
     depth = len(counts)
-    for layer, (c, r) in enumerate(zip(counts, rms, strict=True), start=1):
-        inner = c[1:-1].max() if c.size > 2 else 0
-        height = np.minimum(c / max(inner, 1), 1.0)
-        ax.fill_between(mids, layer, layer + 0.85 * height, step="mid",
-                        color=plt.cm.viridis(layer / (depth + 1)), alpha=0.85, lw=0)
-        if rms_labels:
+    inner = np.maximum(counts[:, 1:-1].max(1, keepdims=True), 1)
+    tops = np.arange(1, depth + 1)[:, None] + 0.85 * np.minimum(counts / inner, 1.0)
+    # one step-shaped polygon per layer: (lo, layer), the bins' tops, (hi, layer)
+    x = np.concatenate([[lo], np.repeat(edges, 2)[1:-1], [hi]])
+    base = np.arange(1, depth + 1)[:, None]
+    y = np.concatenate([base, np.repeat(tops, 2, axis=1), base], axis=1)
+    polygons = np.stack([np.broadcast_to(x, y.shape), y], axis=-1)
+    colors = plt.cm.viridis(np.arange(1, depth + 1) / (depth + 1))
+    ax.add_collection(PolyCollection(polygons, facecolors=colors, alpha=0.85, lw=0))
+    if rms_labels:
+        for layer, r in enumerate(rms, start=1):
             ax.text(hi + 0.02 * (hi - lo), layer + 0.25, f"rms {r:.1e}", fontsize=7,
                     va="center")
     ax.set_xlim(lo, hi + (0.3 if rms_labels else 0.0) * (hi - lo))
