@@ -100,7 +100,7 @@ STARTS = {"narrow valley": (-2.0, 1.5), "valley": (-0.5, 1.2), "bowl": (-0.5, 2.
 
 
 # surfaces without their own bounds get a window that holds the paths of sensible rates
-WINDOWS = {"narrow valley": ((-2.5, 2.5), (-2.0, 2.0))}
+WINDOWS = {"narrow valley": ((-2.5, 2.5), (-2.5, 2.0))}
 
 
 def _momentum_frame():
