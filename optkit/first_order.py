@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _checks
+from . import _buffers, _checks
 from .objectives import Objective
 from .schedules import lr_at
 
@@ -57,9 +57,8 @@ class SGD(Optimizer):
 
     def step(self, theta, state, objective):
         g = objective.grad(theta)
-        # theta - eps g, written so that NumPy reuses the temporary eps g for the sum
-        # instead of allocating a second array: one fresh array per step, not two.
-        return -lr_at(self.lr, state.k) * g + theta, StepState(state.k + 1)
+        # theta - eps g in one pass over memory, into a recycled array (optkit._buffers)
+        return _buffers.axpby(1, theta, -lr_at(self.lr, state.k), g), StepState(state.k + 1)
 
 
 @dataclass(frozen=True)
@@ -82,8 +81,9 @@ class Momentum(Optimizer):
         return VelocityState(k=0, v=np.zeros_like(theta, dtype=float))
 
     def step(self, theta, state, objective):
-        v = self.alpha * state.v - lr_at(self.lr, state.k) * objective.grad(theta)
-        return theta + v, VelocityState(state.k + 1, v)
+        g = objective.grad(theta)
+        v = _buffers.axpby(self.alpha, state.v, -lr_at(self.lr, state.k), g)
+        return _buffers.add(theta, v), VelocityState(state.k + 1, v)
 
 
 @dataclass(frozen=True)
@@ -107,9 +107,9 @@ class Nesterov(Optimizer):
         return VelocityState(k=0, v=np.zeros_like(theta, dtype=float))
 
     def step(self, theta, state, objective):
-        g = objective.grad(theta + self.alpha * state.v)
-        v = self.alpha * state.v - lr_at(self.lr, state.k) * g
-        return theta + v, VelocityState(state.k + 1, v)
+        g = objective.grad(_buffers.axpby(1, theta, self.alpha, state.v))
+        v = _buffers.axpby(self.alpha, state.v, -lr_at(self.lr, state.k), g)
+        return _buffers.add(theta, v), VelocityState(state.k + 1, v)
 
 
 def clip_by_value(g, threshold: float):

@@ -263,3 +263,29 @@ def test_divergence_for_any_batch_shape(batch):
     # frozen: the last 50 iterates of the diverged problems do not move
     assert np.all(tr.thetas[-50:][:, expected] == tr.thetas[-1][expected])
     assert np.all(tr.thetas[1:][:, ~expected] == 0.0)
+
+
+@pytest.mark.parametrize("d", [3, 17, 40])  # short rows are checked one component at a time
+def test_divergence_with_few_or_many_parameters(d):
+    # GD with lr = 1 on 1/2 sum_i c_i x_i^2 with c = (10, 1, ..., 1): x_0 is multiplied by -9
+    # per step and blows up; problems that start with x_0 = 0 reach 0 in one step.
+    quad = objectives.quadratic(np.diag([10.0] + [1.0] * (d - 1)))
+    theta0 = np.ones((4, d))
+    theta0[[1, 3], 0] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tr = optimize(SGD(1.0), quad, theta0, steps=250)
+    assert tr.diverged.tolist() == [True, False, True, False]
+    k = np.arange(251)
+    with np.errstate(all="ignore"):
+        x0 = (-9.0) ** k  # the closed form of the first coordinate
+        closed = np.zeros((251, d))
+        closed[:, 0] = x0
+        finite = np.isfinite(quad.f(closed)) & np.isfinite(quad.grad(closed)).all(-1)
+    last = np.flatnonzero(finite)[-1]  # f overflows long before x0 does
+    assert 100 < last < 250
+    for p in (0, 2):
+        assert_allclose(tr.thetas[: last + 1, p, 0], x0[: last + 1], rtol=1e-12)
+        assert np.all(tr.thetas[last:, p] == tr.thetas[last, p])  # frozen, every component
+        assert np.all(tr.thetas[1:, p, 1:] == 0.0)
+    assert np.all(tr.thetas[1:, [1, 3]] == 0.0)
