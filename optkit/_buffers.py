@@ -9,8 +9,9 @@ PyTorch's whole SGD step), and NumPy evaluates ``a * x + b * y`` in three passes
   each array it hands out and reuses one only when that reference is the last one
   (``sys.getrefcount``): no caller, trace, state or view can see the array any more, so
   reusing it is invisible and the steps stay pure.
-- :func:`axpby` computes ``a * x + b * y`` block by block, so the products stay in the cache
-  and memory is read and written once.
+- :func:`lincomb` computes the linear combination ``a * x + b * y`` block by block, so the
+  products stay in the cache and memory is read and written once; :func:`blockwise` does
+  the same for any update written as a kernel of in-place operations (Adam's).
 
 Small arrays skip both: NumPy already recycles their memory, and one expression is fastest.
 """
@@ -24,7 +25,7 @@ import threading
 import numpy as np
 
 LARGE = 2**20  # elements (8 MB of float64) from which arrays come from the pool
-BLOCK = 2**16  # elements per block of axpby: a few blocks fit in a core's L2 cache
+BLOCK = 2**16  # elements per block of lincomb: a few blocks fit in a core's L2 cache
 KEEP = 8  # arrays the pool holds: a step's outputs plus the previous step's, twice over
 
 _pool: collections.deque = collections.deque(maxlen=KEEP)
@@ -53,7 +54,7 @@ def empty_like(a: np.ndarray) -> np.ndarray:
         return out
 
 
-def axpby(a, x: np.ndarray, b, y: np.ndarray) -> np.ndarray:
+def lincomb(a, x: np.ndarray, b, y: np.ndarray) -> np.ndarray:
     """``a * x + b * y`` for scalars a, b and arrays x, y, as a new array."""
     if x.shape != y.shape or not x.dtype == y.dtype == np.float64:
         return a * x + b * y
@@ -71,6 +72,29 @@ def axpby(a, x: np.ndarray, b, y: np.ndarray) -> np.ndarray:
         np.multiply(yf[block], b, out=t)
         np.add(o, t, out=o)
     return out
+
+
+def blockwise(kernel, inputs: tuple, n_out: int) -> list:
+    """``n_out`` new arrays written by ``kernel(*input_blocks, *output_blocks)``.
+
+    The inputs are float64 arrays of one shape; the kernel writes every output block with
+    ``out=`` and in-place operations, and its temporaries are the size of a block. Large
+    arrays are processed block by block (so the temporaries stay in the cache) into
+    recycled outputs; small ones in one call.
+    """
+    x = inputs[0]
+    if x.size < LARGE or not all(a.shape == x.shape and a.dtype == np.float64
+                                 and a.flags.c_contiguous for a in inputs):
+        outs = [np.empty(np.broadcast_shapes(*(a.shape for a in inputs)))
+                for _ in range(n_out)]
+        kernel(*inputs, *outs)
+        return outs
+    outs = [empty_like(x) for _ in range(n_out)]
+    flat = [a.reshape(-1) for a in (*inputs, *outs)]
+    for start in range(0, x.size, BLOCK):
+        block = slice(start, start + BLOCK)
+        kernel(*(a[block] for a in flat))
+    return outs
 
 
 def add(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -24,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _checks
+from ._buffers import blockwise, lincomb
 from .first_order import Optimizer
 from .objectives import Objective
 from .schedules import lr_at
@@ -245,17 +246,27 @@ class Adam(Optimizer):
     def direction(self, g, state):
         """The moment updates and the step direction s_hat / (sqrt(r_hat) + delta)."""
         t = state.k + 1
-        s = self.rho1 * state.s + (1 - self.rho1) * g
-        r = self.rho2 * state.r + (1 - self.rho2) * g * g
-        if self.bias_correction:
-            s_hat, r_hat = s / (1 - self.rho1**t), r / (1 - self.rho2**t)
-        else:
-            s_hat, r_hat = s, r
-        return s_hat / (np.sqrt(r_hat) + self.delta), AdamState(t, s, r)
+        rho1, rho2, delta = self.rho1, self.rho2, self.delta
+        c1, c2 = (1 - rho1**t, 1 - rho2**t) if self.bias_correction else (1.0, 1.0)
+
+        def kernel(g, s_old, r_old, direction, s, r):  # in place, so it can run by blocks
+            np.multiply(s_old, rho1, out=s)
+            s += (1 - rho1) * g  # s <- rho1 s + (1 - rho1) g
+            np.multiply(r_old, rho2, out=r)
+            r += (1 - rho2) * g * g  # r <- rho2 r + (1 - rho2) g g
+            np.divide(r, c2, out=direction)  # r_hat
+            np.sqrt(direction, out=direction)
+            direction += delta
+            np.divide(s / c1, direction, out=direction)  # s_hat / (sqrt(r_hat) + delta)
+
+        g = np.asarray(g, dtype=float)
+        direction, s, r = blockwise(kernel, (g, state.s, state.r), 3)
+        return direction, AdamState(t, s, r)
 
     def step(self, theta, state, objective):
         direction, new_state = self.direction(objective.grad(theta), state)
-        return theta - lr_at(self.lr, state.k) * direction, new_state
+        eps = lr_at(self.lr, state.k)
+        return lincomb(1, theta, -eps, direction), new_state  # theta - eps direction
 
 
 @dataclass(frozen=True)

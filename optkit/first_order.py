@@ -15,7 +15,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _buffers, _checks
+from . import _checks
+from ._buffers import add, lincomb
 from .objectives import Objective
 from .schedules import lr_at
 
@@ -56,9 +57,9 @@ class SGD(Optimizer):
         return StepState(k=0)
 
     def step(self, theta, state, objective):
-        g = objective.grad(theta)
-        # theta - eps g in one pass over memory, into a recycled array (optkit._buffers)
-        return _buffers.axpby(1, theta, -lr_at(self.lr, state.k), g), StepState(state.k + 1)
+        eps, g = lr_at(self.lr, state.k), objective.grad(theta)
+        theta = lincomb(1, theta, -eps, g)  # theta - eps g, a new array (optkit._buffers)
+        return theta, StepState(state.k + 1)
 
 
 @dataclass(frozen=True)
@@ -81,9 +82,9 @@ class Momentum(Optimizer):
         return VelocityState(k=0, v=np.zeros_like(theta, dtype=float))
 
     def step(self, theta, state, objective):
-        g = objective.grad(theta)
-        v = _buffers.axpby(self.alpha, state.v, -lr_at(self.lr, state.k), g)
-        return _buffers.add(theta, v), VelocityState(state.k + 1, v)
+        eps, g = lr_at(self.lr, state.k), objective.grad(theta)
+        v = lincomb(self.alpha, state.v, -eps, g)  # v <- alpha v - eps g
+        return add(theta, v), VelocityState(state.k + 1, v)  # theta <- theta + v
 
 
 @dataclass(frozen=True)
@@ -107,9 +108,10 @@ class Nesterov(Optimizer):
         return VelocityState(k=0, v=np.zeros_like(theta, dtype=float))
 
     def step(self, theta, state, objective):
-        g = objective.grad(_buffers.axpby(1, theta, self.alpha, state.v))
-        v = _buffers.axpby(self.alpha, state.v, -lr_at(self.lr, state.k), g)
-        return _buffers.add(theta, v), VelocityState(state.k + 1, v)
+        eps = lr_at(self.lr, state.k)
+        g = objective.grad(lincomb(1, theta, self.alpha, state.v))  # at theta + alpha v
+        v = lincomb(self.alpha, state.v, -eps, g)  # v <- alpha v - eps g
+        return add(theta, v), VelocityState(state.k + 1, v)  # theta <- theta + v
 
 
 def clip_by_value(g, threshold: float):

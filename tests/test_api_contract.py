@@ -205,4 +205,4 @@ def test_core_dataclasses_are_frozen():
 def test_source_returns_the_librarys_own_code():
     code = optkit.source(optkit.Momentum)
     assert code.startswith("@dataclass(frozen=True)\nclass Momentum(")
-    assert "self.alpha * state.v" in code
+    assert "v <- alpha v - eps g" in code

@@ -4,27 +4,27 @@ and the blocked a x + b y must equal NumPy's expression exactly."""
 import numpy as np
 import pytest
 
-from optkit import SGD, Momentum, Nesterov, Objective, _buffers
+from optkit import SGD, Adam, Momentum, Nesterov, Objective, _buffers
 
 LARGE = _buffers.LARGE + 123  # not a multiple of the block size
 
 
 @pytest.mark.parametrize("shape", [(7,), (3, 5), (LARGE,), (2, LARGE // 2)])
-def test_axpby_is_numpy_expression(shape):
+def test_lincomb_is_numpy_expression(shape):
     rng = np.random.default_rng(0)
     x, y = rng.standard_normal(shape), rng.standard_normal(shape)
     for a, b in [(1, -0.01), (0.9, -0.003), (-2.5, 0.0)]:
-        np.testing.assert_array_equal(_buffers.axpby(a, x, b, y), a * x + b * y)
+        np.testing.assert_array_equal(_buffers.lincomb(a, x, b, y), a * x + b * y)
     np.testing.assert_array_equal(_buffers.add(x, y), x + y)
 
 
-def test_axpby_falls_back_for_mixed_shapes_and_views():
+def test_lincomb_falls_back_for_mixed_shapes_and_views():
     rng = np.random.default_rng(1)
     x = rng.standard_normal((LARGE, 2))
     y = rng.standard_normal(2)
-    np.testing.assert_array_equal(_buffers.axpby(0.5, x, 2.0, y), 0.5 * x + 2.0 * y)
+    np.testing.assert_array_equal(_buffers.lincomb(0.5, x, 2.0, y), 0.5 * x + 2.0 * y)
     xt = x.T  # not C-contiguous
-    np.testing.assert_array_equal(_buffers.axpby(0.5, xt, 2.0, xt), 0.5 * xt + 2.0 * xt)
+    np.testing.assert_array_equal(_buffers.lincomb(0.5, xt, 2.0, xt), 0.5 * xt + 2.0 * xt)
 
 
 def test_an_array_is_reused_only_when_nobody_refers_to_it():
@@ -45,11 +45,17 @@ def test_an_array_is_reused_only_when_nobody_refers_to_it():
 
 
 def by_hand(name, theta0, grad, lr, alpha, steps):
-    """The update rules of Algorithms 8.1-8.3, written out with fresh arrays."""
+    """The update rules of Algorithms 8.1-8.3 and 8.7, written out with fresh arrays."""
     theta, v, path = theta0.copy(), np.zeros_like(theta0), [theta0.copy()]
-    for _ in range(steps):
+    s, r = np.zeros_like(theta0), np.zeros_like(theta0)
+    for t in range(1, steps + 1):
         if name == "SGD":
             theta = theta - lr * grad(theta)
+        elif name == "Adam":  # rho1 = 0.9, rho2 = 0.999, delta = 1e-8
+            g = grad(theta)
+            s = 0.9 * s + (1 - 0.9) * g
+            r = 0.999 * r + (1 - 0.999) * g * g
+            theta = theta - lr * ((s / (1 - 0.9**t)) / (np.sqrt(r / (1 - 0.999**t)) + 1e-8))
         else:
             g = grad(theta + alpha * v) if name == "Nesterov" else grad(theta)
             v = alpha * v - lr * g
@@ -58,14 +64,14 @@ def by_hand(name, theta0, grad, lr, alpha, steps):
     return path
 
 
-@pytest.mark.parametrize("name", ["SGD", "Momentum", "Nesterov"])
+@pytest.mark.parametrize("name", ["SGD", "Momentum", "Nesterov", "Adam"])
 def test_large_steps_stay_pure_and_match_the_update_rules(name):
     rng = np.random.default_rng(2)
     target = rng.standard_normal(LARGE)
     obj = Objective(f=lambda th: 0.5 * ((th - target) ** 2).sum(-1),
                     grad=lambda th: th - target)
     opt = {"SGD": SGD(lr=0.1), "Momentum": Momentum(lr=0.1, alpha=0.8),
-           "Nesterov": Nesterov(lr=0.1, alpha=0.8)}[name]
+           "Nesterov": Nesterov(lr=0.1, alpha=0.8), "Adam": Adam(lr=0.1)}[name]
     start = rng.standard_normal(LARGE)
     expected = by_hand(name, start, obj.grad, 0.1, 0.8, 6)
     # the caller keeps every iterate and every state: nothing may be overwritten
