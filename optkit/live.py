@@ -28,6 +28,7 @@ import io
 
 import matplotlib as mpl
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 
@@ -135,12 +136,20 @@ class LiveFigure:
             self.fig.draw_artist(a)
         return np.asarray(canvas.buffer_rgba())
 
+    def _parts(self) -> list:
+        """What the saved picture is drawn from, in the figure's drawing order: the axes,
+        then figure-level artists such as a legend beside the axes (part of the frame)."""
+        extra = [a for a in (*self.fig.legends, *self.fig.texts) if a.get_visible()]
+        return list(self.axes) + sorted(extra, key=lambda a: a.get_zorder())
+
     def _refresh_background(self):
         """Put the frame and backdrop on the canvas: the saved picture when it is current,
         else a redraw of the axes whose limits or labels changed (or of the whole figure)."""
         canvas, saved = self.fig.canvas, self._background
         states = [self._axes_state(ax) for ax in self.axes]
-        if saved is not None and saved["figure"] == self._figure_state():
+        parts = self._parts()
+        if saved is not None and saved["figure"] == self._figure_state() \
+                and len(saved["regions"]) == len(parts):
             canvas.restore_region(saved["pixels"])
             changed = {i for i, st in enumerate(states) if st != saved["axes"][i]} | self._dirty
             if not changed:
@@ -152,19 +161,19 @@ class LiveFigure:
             for i in stale:  # blank what each covered (old tick labels included) ...
                 _fill(pixels, regions[i], face)
             for i in stale:  # ... and draw it again, in the figure's order
-                self.fig.draw_artist(self.axes[i])
-            self.axes_redraws += len(stale)
+                self.fig.draw_artist(parts[i])
+            self.axes_redraws += sum(i < len(self.axes) for i in stale)
             renderer = canvas.get_renderer()
             for i in stale:
-                regions[i] = _region(self.axes[i], renderer)
+                regions[i] = _region(parts[i], renderer)
             if _overlapping(set(stale), regions) == set(stale):
                 self._save(states, regions)
                 return
-            # a redrawn axes now reaches into another one (wider tick labels): draw it all
+            # a redrawn axes now reaches into another part (wider tick labels): draw it all
         canvas.draw()
         self.full_renders += 1
         renderer = canvas.get_renderer()
-        self._save(states, [_region(ax, renderer) for ax in self.axes])
+        self._save(states, [_region(part, renderer) for part in parts])
 
     def _save(self, states, regions):
         self._dirty = set()
@@ -182,11 +191,13 @@ class LiveFigure:
         return buf.getvalue()
 
 
-def _region(ax, renderer):
-    """What ``ax`` covers on the canvas: its box, tick labels and axis labels, with 3 pixels
-    to spare for the antialiased edges of spines and ticks (its other artists are clipped
-    to the box: not measuring them one by one halves the cost)."""
-    return ax.get_tightbbox(renderer, bbox_extra_artists=[]).padded(3)
+def _region(part, renderer):
+    """What an axes (its box, tick labels and axis labels) or a figure-level artist covers on
+    the canvas, with 3 pixels to spare for antialiased edges. An axes' other artists are
+    clipped to its box: not measuring them one by one halves the cost."""
+    if isinstance(part, Axes):
+        return part.get_tightbbox(renderer, bbox_extra_artists=[]).padded(3)
+    return part.get_window_extent(renderer).padded(3)
 
 
 def _overlapping(indices: set, regions: list) -> set:

@@ -15,6 +15,7 @@ import functools
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import PolyCollection
+from matplotlib.lines import Line2D
 from matplotlib.ticker import NullLocator
 
 from . import _checks, objectives, plot
@@ -666,8 +667,13 @@ def activation_ridge(ax, hs, activation: str, title: str = ""):
 
 
 def _init_frame():
-    fig, (a1, a2) = _pair((11, 4.6), width_ratios=[1.1, 1])
+    fig, (a1, a2) = _pair((11.5, 4.6), width_ratios=[1.1, 1])
     a2.set(xlabel="hidden layer", ylabel="rms of the activations (log scale)")
+    # the schemes' colours never change: their legend is part of the frame, beside the axes
+    fig.legend(handles=[Line2D([], [], color=f"C{i}", marker="o", ms=3, lw=1.0, label=name)
+                        for i, name in enumerate(INIT_SCHEMES)],
+               loc="outside right center", fontsize=7.5, title="initialization",
+               title_fontsize=8)
     return fig, (a1, a2)
 
 
@@ -686,7 +692,6 @@ def _init_content(axes, activation: str = "tanh", scheme: str = "Glorot (8.23)",
         a2.plot(layers, rms, "o-", ms=3, color=f"C{i}", label=name,
                 lw=3.2 if name == scheme else 1.0, alpha=1.0 if name == scheme else 0.7)
     a2.set_title(f"{depth} layers of {width} {activation} units, inputs N(0, I)", fontsize=10)
-    a2.legend(fontsize=7)
 
 
 INIT_HISTOGRAMS = (_init_frame, _init_content)

@@ -94,3 +94,25 @@ def test_static_use_draws_everything_visibly():
     assert all(a.get_visible() for a in left.get_children() + right.get_children()
                if a in left.lines or a in right.patches or a is left.get_legend())
     plt.close(fig)
+
+
+def test_a_legend_beside_the_axes_survives_their_redraws():
+    def frame_with_legend():
+        fig, axes = plt.subplots(1, 2, figsize=(7, 3), layout="constrained")
+        fig.legend(handles=[plt.Line2D([], [], color="C0", label="scaled sine")],
+                   loc="outside left upper")  # next to the axes that changes
+        return fig, axes
+
+    live = LiveFigure(frame_with_legend, content)
+    live.update(scale=1.0)
+    live.render()
+    for scale in (30.0, 0.2, 500.0):  # the left axes' limits change every time
+        live.update(scale=scale)
+        picture = live.render().copy()
+        reference = LiveFigure(frame_with_legend, content)
+        reference.update(scale=1.0)
+        reference.render()
+        reference.update(scale=scale)
+        assert np.array_equal(picture, reference.render(everything=True))
+    assert live.full_renders == 1 and live.axes_redraws >= 3
+    plt.close("all")
