@@ -68,9 +68,12 @@ def lincomb(a, x: np.ndarray, b, y: np.ndarray) -> np.ndarray:
     for start in range(0, of.size, BLOCK):
         block = slice(start, start + BLOCK)
         o, t = of[block], scratch[:of[block].size]
-        np.multiply(xf[block], a, out=o)
         np.multiply(yf[block], b, out=t)
-        np.add(o, t, out=o)
+        if a == 1:  # theta - eps g: one product, not two
+            np.add(xf[block], t, out=o)
+        else:
+            np.multiply(xf[block], a, out=o)
+            np.add(o, t, out=o)
     return out
 
 
