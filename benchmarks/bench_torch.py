@@ -16,7 +16,7 @@ import optkit
 from .common import Row, best_time
 
 SIZES = (10**3, 10**4, 10**5, 10**6, 10**7)
-ROUNDS = 9  # each side keeps its best round
+ROUNDS = 15  # each side keeps its best round
 
 
 def _pairs(torch):
