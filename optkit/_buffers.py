@@ -56,12 +56,9 @@ def empty_like(a: np.ndarray) -> np.ndarray:
 
 def lincomb(a, x: np.ndarray, b, y: np.ndarray) -> np.ndarray:
     """``a * x + b * y`` for scalars a, b and arrays x, y, as a new array."""
-    if x.shape != y.shape or not x.dtype == y.dtype == np.float64:
-        return a * x + b * y
-    if x.size < LARGE or not (x.flags.c_contiguous and y.flags.c_contiguous):
-        out = b * y  # one new array; the sum is added into it
-        out += x if a == 1 else a * x
-        return out
+    if x.size < LARGE or x.shape != y.shape or not (
+            x.dtype == y.dtype == np.float64 and x.flags.c_contiguous and y.flags.c_contiguous):
+        return b * y + x if a == 1 else a * x + b * y  # NumPy reuses b * y for the sum
     out = empty_like(x)
     xf, yf, of = x.reshape(-1), y.reshape(-1), out.reshape(-1)
     scratch = np.empty(BLOCK)
@@ -86,10 +83,11 @@ def blockwise(kernel, inputs: tuple, n_out: int) -> list:
     recycled outputs; small ones in one call.
     """
     x = inputs[0]
-    if x.size < LARGE or not all(a.shape == x.shape and a.dtype == np.float64
-                                 and a.flags.c_contiguous for a in inputs):
-        outs = [np.empty(np.broadcast_shapes(*(a.shape for a in inputs)))
-                for _ in range(n_out)]
+    same = all(a.shape == x.shape for a in inputs)
+    if x.size < LARGE or not (same and all(a.dtype == np.float64 and a.flags.c_contiguous
+                                           for a in inputs)):
+        shape = x.shape if same else np.broadcast_shapes(*(a.shape for a in inputs))
+        outs = [np.empty(shape) for _ in range(n_out)]
         kernel(*inputs, *outs)
         return outs
     outs = [empty_like(x) for _ in range(n_out)]

@@ -24,7 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _checks
-from ._buffers import blockwise, lincomb
+from ._buffers import LARGE, blockwise, lincomb
 from .first_order import Optimizer
 from .objectives import Objective
 from .schedules import lr_at
@@ -248,8 +248,13 @@ class Adam(Optimizer):
         t = state.k + 1
         rho1, rho2, delta = self.rho1, self.rho2, self.delta
         c1, c2 = (1 - rho1**t, 1 - rho2**t) if self.bias_correction else (1.0, 1.0)
+        g = np.asarray(g, dtype=float)
+        if g.size < LARGE:  # Algorithm 8.7 as written
+            s = rho1 * state.s + (1 - rho1) * g
+            r = rho2 * state.r + (1 - rho2) * g * g
+            return (s / c1) / (np.sqrt(r / c2) + delta), AdamState(t, s, r)
 
-        def kernel(g, s_old, r_old, direction, s, r):  # in place, so it can run by blocks
+        def kernel(g, s_old, r_old, direction, s, r):  # the same, in place, block by block
             np.multiply(s_old, rho1, out=s)
             s += (1 - rho1) * g  # s <- rho1 s + (1 - rho1) g
             np.multiply(r_old, rho2, out=r)
@@ -259,7 +264,6 @@ class Adam(Optimizer):
             direction += delta
             np.divide(s / c1, direction, out=direction)  # s_hat / (sqrt(r_hat) + delta)
 
-        g = np.asarray(g, dtype=float)
         direction, s, r = blockwise(kernel, (g, state.s, state.r), 3)
         return direction, AdamState(t, s, r)
 
