@@ -90,3 +90,22 @@ def test_large_steps_stay_pure_and_match_the_update_rules(name):
     np.testing.assert_array_equal(theta, expected[-1])
     for mine, theirs in zip(kept, expected, strict=True):  # still untouched
         np.testing.assert_array_equal(mine, theirs)
+
+
+@pytest.mark.parametrize("bias_correction", [True, False])
+def test_adam_kernel_equals_the_equations(monkeypatch, bias_correction):
+    # the in-place kernel that large arrays take gives Algorithm 8.7's numbers exactly
+    from optkit import adaptive
+
+    rng = np.random.default_rng(3)
+    opt = Adam(lr=0.01, bias_correction=bias_correction)
+    g = rng.standard_normal((3, 1000))
+    state = adaptive.AdamState(4, rng.standard_normal((3, 1000)), rng.random((3, 1000)))
+    plain = opt.direction(g, state)
+    monkeypatch.setattr(adaptive, "LARGE", 0)
+    monkeypatch.setattr(_buffers, "LARGE", 0)
+    monkeypatch.setattr(_buffers, "BLOCK", 128)  # several blocks, the last one short
+    blocked = opt.direction(g, state)
+    for mine, theirs in zip((blocked[0], *blocked[1][1:]), (plain[0], *plain[1][1:]),
+                            strict=True):
+        np.testing.assert_array_equal(mine, theirs)
