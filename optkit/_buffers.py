@@ -25,6 +25,8 @@ import threading
 import numpy as np
 
 LARGE = 2**20  # elements (8 MB of float64) from which arrays come from the pool
+FUSED = 2**14  # elements (128 KB, where malloc starts to map fresh pages) from which an
+# in-place kernel (Adam's) beats the plain expression despite its extra calls
 BLOCK = 2**16  # elements per block of lincomb: a few blocks fit in a core's L2 cache
 KEEP = 8  # arrays the pool holds: a step's outputs plus the previous step's, twice over
 

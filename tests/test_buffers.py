@@ -102,7 +102,7 @@ def test_adam_kernel_equals_the_equations(monkeypatch, bias_correction):
     g = rng.standard_normal((3, 1000))
     state = adaptive.AdamState(4, rng.standard_normal((3, 1000)), rng.random((3, 1000)))
     plain = opt.direction(g, state)
-    monkeypatch.setattr(adaptive, "LARGE", 0)
+    monkeypatch.setattr(adaptive, "FUSED", 0)
     monkeypatch.setattr(_buffers, "LARGE", 0)
     monkeypatch.setattr(_buffers, "BLOCK", 128)  # several blocks, the last one short
     blocked = opt.direction(g, state)
