@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -117,9 +118,10 @@ def optimize(opt, objective: Objective, theta0, steps: int, *,
 def _norms(g: np.ndarray) -> np.ndarray:
     """Euclidean norms over the last axis. A finite gradient has a finite norm even when its
     squares overflow (||g|| > 1e154): those few norms are recomputed from g / max|g_i|."""
-    n = np.asarray(np.sqrt(np.einsum("...i,...i->...", g, g)))
-    overflowed = np.isinf(n)
-    if overflowed.any():  # rescale only those rows: diverging runs overflow at every step
+    n = np.sqrt(np.einsum("...i,...i->...", g, g))
+    if not math.isfinite(np.add.reduce(n, axis=None)):  # rare: one cheap test for them all
+        n = np.asarray(n)
+        overflowed = np.isinf(n)  # rescale only those rows: a diverging run overflows often
         big = g[overflowed]
         s = np.abs(big).max(-1)
         n[overflowed] = s * np.sqrt(((big / s[..., None]) ** 2).sum(-1))
