@@ -53,9 +53,11 @@ class LiveFigure:
         self.layers = (frame, content, backdrop)
         self.fig, axes = frame()
         self.axes = tuple(np.atleast_1d(axes).ravel())
-        for ax in self.axes:  # titles are content, drawn after the rest: pin them just above
-            ax.set_title(ax.get_title(), y=1.0)  # the axes (automatic placement needs them
-            # drawn with the rest, and the widgets put no ticks on top)
+        # Titles are content, drawn after the rest, so Matplotlib cannot place them from the
+        # tick labels as in a full drawing: pin them just above the axes (widgets put no
+        # ticks on top).
+        for ax in self.axes:
+            ax.set_title(ax.get_title(), y=1.0)
         self.content, self.backdrop = content, backdrop
         self._content, self._backdrop = [], []
         self._backdrop_values = None
