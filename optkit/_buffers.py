@@ -27,7 +27,7 @@ import numpy as np
 LARGE = 2**20  # elements (8 MB of float64) from which arrays come from the pool
 FUSED = 2**14  # elements (128 KB, where malloc starts to map fresh pages) from which an
 # in-place kernel (Adam's) beats the plain expression despite its extra calls
-BLOCK = 2**16  # elements per block of lincomb: a few blocks fit in a core's L2 cache
+BLOCK = 2**16  # elements per block of blockwise: a few blocks fit in a core's L2 cache
 KEEP = 8  # arrays the pool holds: a step's outputs plus the previous step's, twice over
 
 _pool: collections.deque = collections.deque(maxlen=KEEP)
@@ -58,22 +58,14 @@ def empty_like(a: np.ndarray) -> np.ndarray:
 
 def lincomb(a, x: np.ndarray, b, y: np.ndarray) -> np.ndarray:
     """``a * x + b * y`` for scalars a, b and arrays x, y, as a new array."""
-    if x.size < LARGE or x.shape != y.shape or not (
-            x.dtype == y.dtype == np.float64 and x.flags.c_contiguous and y.flags.c_contiguous):
+    if x.size < LARGE:
         return b * y + x if a == 1 else a * x + b * y  # NumPy reuses b * y for the sum
-    out = empty_like(x)
-    xf, yf, of = x.reshape(-1), y.reshape(-1), out.reshape(-1)
-    scratch = np.empty(BLOCK)
-    for start in range(0, of.size, BLOCK):
-        block = slice(start, start + BLOCK)
-        o, t = of[block], scratch[:of[block].size]
-        np.multiply(yf[block], b, out=t)
-        if a == 1:  # theta - eps g: one product, not two
-            np.add(xf[block], t, out=o)
-        else:
-            np.multiply(xf[block], a, out=o)
-            np.add(o, t, out=o)
-    return out
+
+    def kernel(x, y, out):
+        np.multiply(y, b, out=out)
+        out += x if a == 1 else a * x  # theta - eps g: one product, not two
+
+    return blockwise(kernel, (x, y), 1)[0]
 
 
 def blockwise(kernel, inputs: tuple, n_out: int) -> list:

@@ -141,6 +141,11 @@ def _evaluate(objective: Objective, thetas: np.ndarray, chunk: int) -> np.ndarra
     return np.concatenate(parts)
 
 
+# Up to this many components per row, loop over the components: NumPy reduces or masks
+# millions of two-element rows about ten times slower than it handles one column at a time.
+_SHORT_ROWS = 16
+
+
 def _freeze_divergent(thetas, values, grad_norms) -> np.ndarray:
     """Flag problems that went non-finite and freeze them (in place) at their last finite
     iterate; return the flags, shape (...)."""
@@ -157,18 +162,17 @@ def _freeze_divergent(thetas, values, grad_norms) -> np.ndarray:
     for a in (thetas, values, grad_norms):  # reshape gives views: this writes the trace
         flat = a.reshape(steps1, last_good.size, -1)
         frozen = flat[last_good, problems]
-        if flat.shape[-1] > 16:
+        if flat.shape[-1] > _SHORT_ROWS:
             np.copyto(flat, frozen[None], where=after[..., None])
-        else:  # a short last axis: one component at a time, ten times faster
+        else:  # short rows: one component at a time
             for i in range(flat.shape[-1]):
                 np.copyto(flat[..., i], frozen[:, i], where=after)
     return diverged
 
 
 def _finite_rows(x: np.ndarray) -> np.ndarray:
-    """``np.isfinite(x).all(-1)``; for a short last axis one component at a time, which is
-    eight times faster than NumPy's reduction over many two-element rows."""
-    if x.shape[-1] > 16:
+    """``np.isfinite(x).all(-1)``, one component at a time for short rows."""
+    if x.shape[-1] > _SHORT_ROWS:
         return np.isfinite(x).all(-1)
     ok = np.isfinite(x[..., 0])
     for i in range(1, x.shape[-1]):

@@ -70,14 +70,15 @@ def _pair(figsize, log_y=(False, True), **gridspec):
     return fig, tuple(axes)
 
 
-def _one_of(name: str, value, options) -> None:
-    if value not in options:
-        raise ValueError(f"{name} must be one of {sorted(options)}, got {value!r}")
-
-
 def _decades(lo: float, hi: float) -> tuple[float, float]:
     """[lo, hi] widened to whole powers of ten."""
     return 10.0 ** np.floor(np.log10(lo)), 10.0 ** np.ceil(np.log10(hi))
+
+
+def _min_value(objective) -> float:
+    """J* (0 for a surface that does not know its minimizer)."""
+    m = objective.minimizer
+    return float(objective.f(m)) if m is not None else 0.0
 
 
 def _gap_axis(ax, objective, start):
@@ -86,8 +87,8 @@ def _gap_axis(ax, objective, start):
     The window stays put while the reader moves a learning rate, so curves can be compared
     between positions (and the figure need not be laid out again).
     """
-    best = objective.f(objective.minimizer) if objective.minimizer is not None else 0.0
-    ax.set_ylim(*_decades(1e-12, 2 * float(objective.f(np.asarray(start)) - best)))
+    gap = float(objective.f(np.asarray(start))) - _min_value(objective)
+    ax.set_ylim(*_decades(1e-12, 2 * gap))
 
 
 SURFACES = {
@@ -109,7 +110,7 @@ def _momentum_frame():
 
 
 def _momentum_backdrop(axes, surface: str = "narrow valley"):
-    _one_of("surface", surface, SURFACES)
+    _checks.one_of("surface", surface, SURFACES)
     obj = SURFACES[surface]()
     plot.contour(obj, ax=axes[0], bounds=WINDOWS.get(surface, obj.bounds))
     _gap_axis(axes[1], obj, STARTS[surface])
@@ -126,7 +127,7 @@ def _momentum_content(axes, lr: float = 0.015, alpha: float = 0.8, steps: int = 
     plot.path_lines(a1, {k: tr.thetas for k, tr in runs.items()}, obj)
     a1.set_title(f"{obj.name}, lr = {lr:g}")
     a1.legend(loc="best")
-    best = obj.f(obj.minimizer) if obj.minimizer is not None else 0.0
+    best = _min_value(obj)
     # clipped: a diverged run's last finite values (~1e300) would overflow the log axis
     plot.loss_curves(a2, {k: np.clip(tr.values - best, 1e-16, 1e12) for k, tr in runs.items()},
                      ylabel=r"$J(\theta_k) - J^*$", title="distance to the minimum value",
@@ -208,8 +209,7 @@ def adaptive_runs(surface: str = "plateau", steps: int = 120, lr_scale: float = 
 
     Each uses its tuned rate for that surface times ``lr_scale``.
     """
-    if surface not in ADAPTIVE_SURFACES:
-        raise ValueError(f"surface must be one of {sorted(ADAPTIVE_SURFACES)}, got {surface!r}")
+    _checks.one_of("surface", surface, ADAPTIVE_SURFACES)
     if not (isinstance(lr_scale, (int, float)) and np.isfinite(lr_scale) and lr_scale > 0):
         raise ValueError(f"lr_scale must be in (0, inf), got {lr_scale!r}")
     make, start, _, rates = ADAPTIVE_SURFACES[surface]
@@ -227,7 +227,7 @@ def _adaptive_frame():
 
 
 def _adaptive_backdrop(axes, surface: str = "plateau"):
-    _one_of("surface", surface, ADAPTIVE_SURFACES)
+    _checks.one_of("surface", surface, ADAPTIVE_SURFACES)
     make, start, window, _ = ADAPTIVE_SURFACES[surface]
     obj = make()
     plot.contour(obj, ax=axes[0], bounds=window)
@@ -241,7 +241,7 @@ def _adaptive_content(axes, surface: str = "plateau", steps: int = 120, lr_scale
     label = {k: k + (" (diverged)" if tr.diverged.any() else "") for k, tr in runs.items()}
     plot.path_lines(a1, {label[k]: tr.thetas for k, tr in runs.items()}, obj)
     a1.set_title(f"{surface}: paths of {steps} steps")
-    best = float(obj.f(obj.minimizer)) if obj.minimizer is not None else 0.0
+    best = _min_value(obj)
     plot.loss_curves(a2, {label[k]: np.maximum(tr.values - best, 1e-16)
                           for k, tr in runs.items()},
                      ylabel=r"$J(\theta_k) - J^*$", title="distance to the minimum value",
@@ -608,11 +608,16 @@ def deep_activations(activation: str = "tanh", scheme: str = "Glorot (8.23)", de
 RIDGE_RANGES = {"tanh": (-1.0, 1.0), "relu": (0.0, 3.0)}
 
 
+def _ridge_bins(activation: str):
+    """The fixed range (lo, hi) of the 8.4 histograms and its 51 bins' edges."""
+    lo, hi = RIDGE_RANGES[activation]
+    return lo, hi, np.linspace(lo, hi, 52)
+
+
 def _layer_summary(hs, activation: str):
     """Per layer of ``hs`` (depth, ...): histogram counts on the activation's fixed range
     (51 bins, values outside counted in the edge bins) and the root mean square."""
-    lo, hi = RIDGE_RANGES[activation]
-    edges = np.linspace(lo, hi, 52)
+    lo, hi, edges = _ridge_bins(activation)
     flat = np.reshape(hs, (len(hs), -1))
     clipped = np.clip(np.nan_to_num(flat, posinf=hi, neginf=lo), lo, hi)
     counts = np.stack([np.histogram(h, edges)[0] for h in clipped])
@@ -634,14 +639,13 @@ def _cached_summary(activation: str, scheme: str, depth: int, width: int, seed: 
 
 
 def _ridge(ax, counts, rms, activation: str, title: str, rms_labels: bool = True):
-    lo, hi = RIDGE_RANGES[activation]
-    edges = np.linspace(lo, hi, 52)
+    lo, hi, edges = _ridge_bins(activation)
     depth = len(counts)
+    base = np.arange(1, depth + 1)[:, None]  # layer l's histogram stands on y = l
     inner = np.maximum(counts[:, 1:-1].max(1, keepdims=True), 1)
-    tops = np.arange(1, depth + 1)[:, None] + 0.85 * np.minimum(counts / inner, 1.0)
+    tops = base + 0.85 * np.minimum(counts / inner, 1.0)
     # one step-shaped polygon per layer: (lo, layer), the bins' tops, (hi, layer)
     x = np.concatenate([[lo], np.repeat(edges, 2)[1:-1], [hi]])
-    base = np.arange(1, depth + 1)[:, None]
     y = np.concatenate([base, np.repeat(tops, 2, axis=1), base], axis=1)
     polygons = np.stack([np.broadcast_to(x, y.shape), y], axis=-1)
     colors = plt.cm.viridis(np.arange(1, depth + 1) / (depth + 1))
