@@ -37,17 +37,18 @@ def explorer(layers, note: str = "Move a control to redraw (this needs a live ke
     import ipywidgets as w
     from IPython.display import Image, display
 
-    live = LiveFigure(*layers)
-    plt.close(live.fig)  # drawn into the widget, never shown by the notebook itself
     out = w.Output()
     box = w.VBox([w.HBox(list(controls.values())), out])
-    box.figure, box.image, box.live, box.controls = None, None, live, controls
+    box.figure, box.image, box.live, box.controls = None, None, None, controls
     with out:
         print(note)
 
     def redraw(_change=None):
-        live.update(**{name: c.value for name, c in controls.items()})
-        box.figure, box.image = live.fig, live.jpeg()
+        if box.live is None:  # made on the first move: the cell showing the widget draws none
+            box.live = LiveFigure(*layers)
+            plt.close(box.live.fig)  # drawn into the widget, never shown by the notebook
+        box.live.update(**{name: c.value for name, c in controls.items()})
+        box.figure, box.image = box.live.fig, box.live.jpeg()
         with out:
             out.clear_output(wait=True)
             display(Image(box.image, format="jpeg"))
